@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+
+/// The `ferry` command.
+///
+/// Exit codes: 0 all good; 1 at least one table failed (the others still ran); 2 bad usage or config.
+@main
+struct Ferry: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "ferry",
+        abstract: "Replicate database tables between PostgreSQL and SQLite, fast and without losing a row.",
+        discussion: """
+            Start with `ferry quickstart`: it builds a demo SQLite database and replicates it, no server needed.
+
+            Credentials are read only from the environment (SOURCE_DB_USER, SOURCE_DB_PASSWORD, TARGET_DB_USER,
+            TARGET_DB_PASSWORD, or the names set with user_env/password_env). LOG_LEVEL sets the log level.
+
+            Exit codes: 0 success; 1 at least one table failed (the others still ran); 2 bad usage or config.
+            """,
+        version: version,
+        subcommands: [
+            QuickstartCommand.self, RunCommand.self, ValidateCommand.self, StatusCommand.self, HistoryCommand.self,
+            VacuumCommand.self, VersionCommand.self,
+        ]
+    )
+
+    /// Maps argument-parser's usage errors (64) to Ferry's documented exit code 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || code.rawValue == 0 {
+                Ferry.exit(withError: error)
+            }
+            if code == .validationFailure {
+                let message = fullMessage(for: error)
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                Foundation.exit(2)
+            }
+            Ferry.exit(withError: error)
+        }
+    }
+}
+
+/// Documented exit codes.
+enum FerryExit {
+    static let success = ExitCode(0)
+    static let tableFailed = ExitCode(1)
+    static let usage = ExitCode(2)
+}
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print Ferry's version.")
+
+    func run() {
+        print("ferry \(Ferry.version)")
+    }
+}
+
+/// Options every config-driven command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The YAML config file.")
+    var config: String
+
+    @Option(name: .long, help: "Log format: text or json.")
+    var logFormat: LogFormat = .text
+}
+
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+}
+
+/// Prints to stderr.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import DeltaLake
+import FerryConfig
+import FerryCore
+import Foundation
+
+struct VacuumCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vacuum",
+        abstract: "Delete data files a Delta target no longer references, older than the retention period.",
+        discussion: """
+            Files in the current version are never touched; removed files stay until their removal is older than
+            --retention-hours (default 168, 7 days), so time travel inside that window keeps working.
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(name: .long, help: "Only this table (repeatable).")
+    var table: [String] = []
+
+    @Option(name: .long, help: "Keep files removed less than this many hours ago.")
+    var retentionHours: Double = 168
+
+    @Flag(name: .long, help: "List what would be deleted and delete nothing.")
+    var dryRun = false
+
+    func run() throws {
+        let config = try loadConfig(options.config)
+        guard case .delta(let root, _) = config.target else {
+            printError("error: vacuum applies to delta targets; \(config.path) writes to \(config.target.kind)")
+            throw FerryExit.usage
+        }
+        guard retentionHours >= 0 else {
+            printError("error: --retention-hours must not be negative")
+            throw FerryExit.usage
+        }
+        var failed = false
+        for spec in try selectTables(config, names: table) {
+            let path = root + "/" + spec.targetName.name
+            guard FileManager.default.fileExists(atPath: path + "/_delta_log") else {
+                print("\(spec.name): no Delta table at \(path) yet")
+                continue
+            }
+            let vacuum = Vacuum(
+                table: DeltaTable(store: LocalLogStore(root: path), engineInfo: "ferry/\(Ferry.version)"),
+                retention: retentionHours * 3600)
+            do throws(DeltaError) {
+                let files = dryRun ? try vacuum.plan() : try vacuum.run()
+                print("\(spec.name): \(dryRun ? "would delete" : "deleted") \(files.count) file(s)")
+                for f in files { print("  \(f)") }
+            } catch {
+                failed = true
+                printError("error: table \(spec.name): \(error.message)")
+            }
+        }
+        if failed { throw FerryExit.tableFailed }
+    }
+}

@@ -1,0 +1,70 @@
+import FerryConfig
+import FerryCore
+import FerryDelta
+import FerryPostgres
+import FerrySQLite
+import Foundation
+import Parquet
+
+/// Builds connectors from the config. The only place that knows every concrete connector.
+enum Wiring {
+    static func source(_ db: DatabaseConfig, settings: Settings) -> any Source {
+        switch db {
+        case .sqlite(let path): SQLiteSource(path: path)
+        case .postgres(let pg): PostgresSource(config: connection(pg, settings: settings))
+        case .delta(let path, _): UnsupportedSource(description: "delta:\(path)")
+        }
+    }
+
+    /// `runStartedAt` (ms) versions the Delta `txn` of this run, so a retried commit is recognised.
+    static func destination(
+        _ db: DatabaseConfig, settings: Settings, runStartedAt: Int64, tables: [TableSpec] = [], runId: String = ""
+    ) -> any Destination {
+        switch db {
+        case .sqlite(let path): return SQLiteDestination(path: path)
+        case .postgres(let pg): return PostgresDestination(config: connection(pg, settings: settings))
+        case .delta(let path, let compression):
+            let codec: Codec =
+                switch compression {
+                case "snappy": .snappy
+                case "gzip": .gzip
+                case "none": .uncompressed
+                default: .zstd()
+                }
+            let partitions = Dictionary(
+                tables.filter { !$0.partitionBy.isEmpty }.map { ($0.targetName.name, $0.partitionBy) },
+                uniquingKeysWith: { a, _ in a })
+            return DeltaDestination(
+                root: path,
+                options: DeltaWriteOptions(
+                    codec: codec, transactionVersion: runStartedAt, engineInfo: "ferry/\(Ferry.version)",
+                    runId: runId.isEmpty ? UUID().uuidString.lowercased() : runId),
+                partitions: partitions)
+        }
+    }
+
+    static func connection(_ pg: PostgresDatabase, settings: Settings) -> PostgresConnectionConfig {
+        PostgresConnectionConfig(
+            host: pg.host, port: pg.port, database: pg.database, user: pg.user, password: pg.password,
+            connectTimeout: settings.connectionTimeout,
+            commandTimeout: settings.commandTimeout > 0 ? settings.commandTimeout : nil, sslMode: pg.sslMode)
+    }
+
+    /// `sqlite:./shop.db`, `postgres://host:5432/db` or `delta:./lake`, never with credentials.
+    static func describe(_ db: DatabaseConfig) -> String {
+        switch db {
+        case .sqlite(let path): "sqlite:\(path)"
+        case .postgres(let pg): "postgres://\(pg.host):\(pg.port)/\(pg.database)"
+        case .delta(let path, _): "delta:\(path)"
+        }
+    }
+}
+
+/// A database kind that cannot be read from (the config loader already refuses it; this is a safety net).
+struct UnsupportedSource: Source {
+    let description: String
+
+    func openReader(_ table: TableName) throws(FerryError) -> any TableReader {
+        throw FerryError(.config, "\(description) cannot be a source", table: table.description)
+    }
+}

@@ -1,0 +1,52 @@
+public import FerryCore
+import Foundation
+public import Parquet
+
+/// Options for writing Delta tables.
+public struct DeltaWriteOptions: Sendable {
+    public var codec: Codec
+    /// Data files are closed past this size.
+    public var targetFileBytes: Int
+    public var rowGroupBytes: Int
+    /// The `txn` version of this run: commits of an earlier or the same run are recognised and skipped.
+    public var transactionVersion: Int64
+    /// Prefix of the `txn` appId; the table name follows.
+    public var applicationId: String
+    public var engineInfo: String
+    /// Identifies the run in each commit, so a commit found already done is known to be this run's own.
+    public var runId: String
+
+    public init(
+        codec: Codec = .zstd(), targetFileBytes: Int = 128 << 20, rowGroupBytes: Int = 64 << 20,
+        transactionVersion: Int64 = Int64(Date().timeIntervalSince1970 * 1000), applicationId: String = "ferry",
+        engineInfo: String = "ferry", runId: String = UUID().uuidString.lowercased()
+    ) {
+        self.runId = runId
+        self.codec = codec
+        self.targetFileBytes = targetFileBytes
+        self.rowGroupBytes = rowGroupBytes
+        self.transactionVersion = transactionVersion
+        self.applicationId = applicationId
+        self.engineInfo = engineInfo
+    }
+}
+
+/// Writes tables as Delta Lake tables under one directory: table `S.T` lives at `<root>/<T>`.
+public struct DeltaDestination: Destination {
+    public let root: String
+    public var options: DeltaWriteOptions
+    /// Partition columns by table name, for tables created (or replaced) by this destination.
+    public var partitions: [String: [String]]
+
+    public init(root: String, options: DeltaWriteOptions = DeltaWriteOptions(), partitions: [String: [String]] = [:]) {
+        self.root = root
+        self.options = options
+        self.partitions = partitions
+    }
+
+    public func openWriter(_ table: TableName) throws(FerryError) -> any TableWriter {
+        DeltaTableWriter(
+            path: root + "/" + table.name, label: table.description, options: options,
+            partitionBy: partitions[table.name] ?? [])
+    }
+}

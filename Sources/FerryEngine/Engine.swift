@@ -1,0 +1,134 @@
+public import FerryCore
+public import FerryState
+import Foundation
+public import Logging
+
+/// Runs a set of tables from a source to a destination: `workers` at a time, each retried on transient failures,
+/// each recorded in the state store after its target committed.
+public struct Engine: Sendable {
+    public var source: any Source
+    public var destination: any Destination
+    public var store: StateStore?
+    public var workers: Int
+    public var retry: RetryPolicy
+    public var dryRun: Bool
+    public var force: Bool
+    public var confirmation: (any ReplaceConfirmation)?
+    public var observer: (any ProgressObserver)?
+    public var logger: Logger
+
+    public init(
+        source: any Source, destination: any Destination, store: StateStore?, workers: Int, retry: RetryPolicy,
+        dryRun: Bool = false, force: Bool = false, confirmation: (any ReplaceConfirmation)? = nil,
+        observer: (any ProgressObserver)? = nil, logger: Logger = Logger(label: "ferry")
+    ) {
+        self.source = source
+        self.destination = destination
+        self.store = store
+        self.workers = max(1, workers)
+        self.retry = retry
+        self.dryRun = dryRun
+        self.force = force
+        self.confirmation = confirmation
+        self.observer = observer
+        self.logger = logger
+    }
+
+    /// Runs every table in `tables`, in config order, `workers` at a time. A failing table does not stop the others.
+    public func run(tables: [TableSpec], runId: String) async -> [TableOutcome] {
+        var outcomes = [TableOutcome?](repeating: nil, count: tables.count)
+        await withTaskGroup(of: (Int, TableOutcome).self) { group in
+            var next = 0
+            func launch() {
+                let index = next
+                let spec = tables[index]
+                next += 1
+                group.addTask {
+                    (index, await self.runTable(spec, runId: runId))
+                }
+            }
+            while next < tables.count && next < workers { launch() }
+            while let (index, outcome) = await group.next() {
+                outcomes[index] = outcome
+                if next < tables.count { launch() }
+            }
+        }
+        return outcomes.compactMap { $0 }
+    }
+
+    /// Runs one table with retries, records it, and reports it.
+    public func runTable(_ spec: TableSpec, runId: String) async -> TableOutcome {
+        let engine = self
+        let outcome = await BlockingThread.run(name: "ferry-\(spec.name)") {
+            engine.runTableBlocking(spec, runId: runId)
+        }
+        observer?.finished(outcome)
+        return outcome
+    }
+
+    func runTableBlocking(_ spec: TableSpec, runId: String) -> TableOutcome {
+        let started = Date()
+        var attempt = 0
+        var log = logger
+        log[metadataKey: "table"] = "\(spec.name)"
+        while true {
+            attempt += 1
+            let runner = TableRunner(
+                spec: spec, source: source, destination: destination, dryRun: dryRun, force: force,
+                confirmation: confirmation, observer: observer)
+            do {
+                let result = try runner.run()
+                var outcome = TableOutcome(
+                    table: spec.name.description, syncMode: spec.syncMode, status: dryRun ? .planned : .succeeded,
+                    plan: result.plan, rowsRead: result.rowsRead, rowsWritten: result.rowsWritten, bytes: result.bytes,
+                    watermarkBefore: result.plan.watermark?.description,
+                    watermarkAfter: result.watermarkAfter?.description, error: nil, attempts: attempt,
+                    startedAt: started, finishedAt: Date())
+                if dryRun { outcome.watermarkAfter = outcome.watermarkBefore }
+                log.info(
+                    "table done",
+                    metadata: [
+                        "mode": "\(result.plan.modeChosen)", "rows": "\(result.rowsWritten)", "attempts": "\(attempt)",
+                    ])
+                record(outcome, runId: runId)
+                return outcome
+            } catch {
+                if error.isTransient && attempt <= retry.maxRetries {
+                    let delay = retry.delay(attempt: attempt)
+                    log.warning(
+                        "transient failure, retrying",
+                        metadata: [
+                            "error": "\(error.message)", "attempt": "\(attempt)",
+                            "delay_s": "\(String(format: "%.2f", delay))",
+                        ])
+                    Thread.sleep(forTimeInterval: delay)
+                    continue
+                }
+                log.error("table failed", metadata: ["error": "\(error.message)"])
+                let outcome = TableOutcome(
+                    table: spec.name.description, syncMode: spec.syncMode, status: .failed, plan: nil,
+                    error: error.forTable(spec.name.description), attempts: attempt, startedAt: started,
+                    finishedAt: Date())
+                record(outcome, runId: runId)
+                return outcome
+            }
+        }
+    }
+
+    private func record(_ outcome: TableOutcome, runId: String) {
+        guard let store, !dryRun else { return }
+        do {
+            try store.record(
+                TableRunRecord(
+                    runId: runId, table: outcome.table, syncMode: outcome.syncMode.rawValue,
+                    modeChosen: outcome.modeChosen, strategy: outcome.strategy, rowsRead: outcome.rowsRead,
+                    rowsWritten: outcome.rowsWritten, bytes: outcome.bytes, watermarkBefore: outcome.watermarkBefore,
+                    watermarkAfter: outcome.watermarkAfter, startedAt: outcome.startedAt,
+                    finishedAt: outcome.finishedAt, status: outcome.status.rawValue,
+                    error: outcome.error?.message, attempts: outcome.attempts))
+        } catch {
+            logger.error(
+                "could not record the table run", metadata: ["table": "\(outcome.table)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,241 @@
+import FerryCore
+
+/// The column a COPY FROM writes into, as the catalog describes it.
+struct CopyTargetColumn: Sendable {
+    var name: String
+    /// The OID whose binary `recv` format the server will apply (postgres-wire.md A.5: never the source's type).
+    var typeOID: UInt32
+    /// `format_type` of the column, for messages.
+    var typeName: String
+}
+
+/// Encodes `RecordBatch`es into the binary COPY stream for a given set of target columns.
+///
+/// The encoding follows the target's type, not the source's: an int32 source column going into a bigint column is
+/// sent as 8 bytes, a uuid going into a text column as its 36-character text. Pairs that make no sense were already
+/// refused by the schema check; `init` refuses any that slip through.
+struct BinaryCopyEncoder {
+    enum Field {
+        case bool, int2, int4, int8, float4
+        case float8FromDouble, float8FromInt
+        case numericFromDecimal(scale: Int)
+        case numericFromInt
+        case numericFromText
+        /// Bytes as they are: text into text-like, bytea into bytea, json into json.
+        case raw
+        case uuidAsText
+        case jsonb
+        case uuid
+        case date, time, timestamp
+    }
+
+    let fields: [Field]
+    let names: [String]
+    let table: String
+    /// The stream being built; the writer drains it with `PQputCopyData`.
+    var buffer: [UInt8] = []
+    private var scratch: [Int16] = []
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    init(source: [Column], target: [CopyTargetColumn], table: String) throws(FerryError) {
+        var fields: [Field] = []
+        for (column, into) in zip(source, target) {
+            guard let field = Self.field(from: column.type, into: into.typeOID) else {
+                throw FerryError(
+                    .schema,
+                    "cannot write column \(column.name) (\(column.type) in the source) into a \(into.typeName) "
+                        + "column; change the target column's type or recreate the table with staging_swap",
+                    table: table)
+            }
+            fields.append(field)
+        }
+        self.fields = fields
+        self.names = source.map(\.name)
+        self.table = table
+        buffer.reserveCapacity(Self.chunkSize + 64 * 1024)
+        scratch.reserveCapacity(16)
+    }
+
+    /// Size at which the writer hands the buffer to libpq.
+    static let chunkSize = 1 << 20
+
+    static func field(from type: ColumnType, into oid: UInt32) -> Field? {
+        let T = PostgresTypes.self
+        switch oid {
+        case T.bool: return type == .boolean ? .bool : nil
+        case T.int2, T.int4, T.int8:
+            guard type == .int16 || type == .int32 || type == .int64 else { return nil }
+            return oid == T.int2 ? .int2 : oid == T.int4 ? .int4 : .int8
+        case T.float4: return type == .float32 ? .float4 : nil
+        case T.float8:
+            if type == .float32 || type == .float64 { return .float8FromDouble }
+            return type == .int16 || type == .int32 ? .float8FromInt : nil
+        case T.numeric:
+            switch type {
+            case .decimal(_, let s): return .numericFromDecimal(scale: s)
+            case .int16, .int32, .int64: return .numericFromInt
+            case .numeric: return .numericFromText
+            default: return nil
+            }
+        case T.text, T.varchar, T.bpchar, T.name:
+            if type == .uuid { return .uuidAsText }
+            return type.storage == .bytes && type != .bytes ? .raw : nil
+        case T.bytea: return type == .bytes ? .raw : nil
+        case T.json: return type == .json || type == .jsonb ? .raw : nil
+        case T.jsonb: return type == .json || type == .jsonb ? .jsonb : nil
+        case T.uuid: return type == .uuid ? .uuid : nil
+        case T.date: return type == .date ? .date : nil
+        case T.time: return type == .time ? .time : nil
+        case T.timestamp: return type == .timestamp ? .timestamp : nil
+        case T.timestamptz: return type == .timestampTZ ? .timestamp : nil
+        default: return nil
+        }
+    }
+
+    /// The 19-byte header: signature, flags 0, no extension area.
+    mutating func appendHeader() {
+        buffer.append(contentsOf: BinaryCopyDecoder.signature)
+        buffer.appendBE(UInt32(0))
+        buffer.appendBE(UInt32(0))
+    }
+
+    /// The trailer: a field count of −1.
+    mutating func appendTrailer() {
+        buffer.appendBE(Int16(-1))
+    }
+
+    /// Appends the rows of `batch`, calling `flush` whenever the buffer passes `chunkSize`.
+    mutating func append(
+        _ batch: RecordBatch, flush: (inout [UInt8]) throws(FerryError) -> Void
+    ) throws(FerryError) {
+        guard batch.vectors.count == fields.count else {
+            throw FerryError(
+                .integrity, "a batch has \(batch.vectors.count) columns but the write expects \(fields.count)",
+                table: table)
+        }
+        let columns = batch.vectors.map(\.values)
+        let fieldCount = Int16(fields.count)
+        for row in 0..<batch.rowCount {
+            buffer.appendBE(fieldCount)
+            for i in 0..<fields.count {
+                if batch.vectors[i].isNull(row) {
+                    buffer.appendBE(Int32(-1))
+                } else {
+                    try Self.encode(
+                        fields[i], columns[i], row: row, name: names[i], table: table, into: &buffer,
+                        scratch: &scratch)
+                }
+            }
+            if buffer.count >= Self.chunkSize { try flush(&buffer) }
+        }
+    }
+
+    private static func encode(
+        _ field: Field, _ values: ColumnVector.Values, row: Int, name: String, table: String,
+        into out: inout [UInt8], scratch: inout [Int16]
+    ) throws(FerryError) {
+        func outOfRange(_ what: String) -> FerryError {
+            FerryError(
+                .data, "column \(name): \(what) does not fit the target column; widen the target column",
+                table: table)
+        }
+        switch (field, values) {
+        case (.bool, .boolean(let a)):
+            out.appendBE(Int32(1))
+            out.append(a[row] ? 1 : 0)
+        case (.int2, .int64(let a)):
+            guard let v = Int16(exactly: a[row]) else { throw outOfRange("value \(a[row])") }
+            out.appendBE(Int32(2))
+            out.appendBE(v)
+        case (.int4, .int64(let a)):
+            guard let v = Int32(exactly: a[row]) else { throw outOfRange("value \(a[row])") }
+            out.appendBE(Int32(4))
+            out.appendBE(v)
+        case (.int8, .int64(let a)):
+            out.appendBE(Int32(8))
+            out.appendBE(a[row])
+        case (.float4, .float64(let a)):
+            out.appendBE(Int32(4))
+            out.appendBE(Float(a[row]).bitPattern)
+        case (.float8FromDouble, .float64(let a)):
+            out.appendBE(Int32(8))
+            out.appendBE(a[row].bitPattern)
+        case (.float8FromInt, .int64(let a)):
+            out.appendBE(Int32(8))
+            out.appendBE(Double(a[row]).bitPattern)
+        case (.numericFromDecimal(let scale), .decimal(let a)):
+            let start = reserveLength(&out)
+            NumericBinary.append(unscaled: a[row], scale: scale, to: &out, scratch: &scratch)
+            patchLength(&out, at: start)
+        case (.numericFromInt, .int64(let a)):
+            let start = reserveLength(&out)
+            NumericBinary.append(unscaled: Int128(a[row]), scale: 0, to: &out, scratch: &scratch)
+            patchLength(&out, at: start)
+        case (.numericFromText, .bytes(let a)):
+            let start = reserveLength(&out)
+            guard NumericBinary.append(text: a[row], to: &out, scratch: &scratch) else {
+                throw FerryError(
+                    .data, "column \(name): '\(a.string(at: row))' is not a number the target can store",
+                    table: table)
+            }
+            patchLength(&out, at: start)
+        case (.raw, .bytes(let a)):
+            let value = a[row]
+            out.appendBE(Int32(value.count))
+            out.append(contentsOf: value)
+        case (.jsonb, .bytes(let a)):
+            let value = a[row]
+            out.appendBE(Int32(value.count + 1))
+            out.append(1)
+            out.append(contentsOf: value)
+        case (.uuid, .bytes(let a)):
+            let value = a[row]
+            guard value.count == 16 else { throw outOfRange("a \(value.count)-byte uuid") }
+            out.appendBE(Int32(16))
+            out.append(contentsOf: value)
+        case (.uuidAsText, .bytes(let a)):
+            let value = a[row]
+            guard value.count == 16 else { throw outOfRange("a \(value.count)-byte uuid") }
+            out.appendBE(Int32(36))
+            for (k, b) in value.enumerated() {
+                if k == 4 || k == 6 || k == 8 || k == 10 { out.append(UInt8(ascii: "-")) }
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0xF)])
+            }
+        case (.date, .int64(let a)):
+            guard let days = Int32(exactly: a[row] - BinaryCopyDecoder.unixEpochDaysOffset) else {
+                throw outOfRange("date \(a[row])")
+            }
+            out.appendBE(Int32(4))
+            out.appendBE(days)
+        case (.time, .int64(let a)):
+            out.appendBE(Int32(8))
+            out.appendBE(a[row])
+        case (.timestamp, .int64(let a)):
+            let (micros, overflow) = a[row].subtractingReportingOverflow(BinaryCopyDecoder.unixEpochMicrosOffset)
+            guard !overflow else { throw outOfRange("timestamp \(a[row])") }
+            out.appendBE(Int32(8))
+            out.appendBE(micros)
+        default:
+            throw FerryError(
+                .integrity, "column \(name): the batch's values do not match the column's declared type",
+                table: table)
+        }
+    }
+
+    @inline(__always)
+    private static func reserveLength(_ out: inout [UInt8]) -> Int {
+        let start = out.count
+        out.appendBE(Int32(0))
+        return start
+    }
+
+    @inline(__always)
+    private static func patchLength(_ out: inout [UInt8], at start: Int) {
+        let length = UInt32(out.count - start - 4)
+        out[start] = UInt8(truncatingIfNeeded: length >> 24)
+        out[start + 1] = UInt8(truncatingIfNeeded: length >> 16)
+        out[start + 2] = UInt8(truncatingIfNeeded: length >> 8)
+        out[start + 3] = UInt8(truncatingIfNeeded: length)
+    }
+}

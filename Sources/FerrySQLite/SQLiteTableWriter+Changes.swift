@@ -1,0 +1,106 @@
+import FerryCore
+import Foundation
+import GRDB
+import GRDBSQLite
+
+extension SQLiteTableWriter: ChangeWriter {
+    static let positionsTable = "_ferry_positions"
+
+    func appliedPosition(pipeline: String) throws(FerryError) -> UInt64? {
+        guard exists else { return nil }
+        return try db.run("reading the applied position of \(name)") { db -> UInt64? in
+            guard try db.tableExists(Self.positionsTable) else { return nil }
+            return try Int64.fetchOne(
+                db, sql: "SELECT position FROM \(Self.positionsTable) WHERE pipeline = ? AND table_name = ?",
+                arguments: [pipeline, self.name]
+            ).map { UInt64(bitPattern: $0) }
+        }
+    }
+
+    func apply(_ changes: ChangeSet, schema: TableSchema, position: UInt64, pipeline: String) throws(FerryError) -> Bool
+    {
+        if let done = try appliedPosition(pipeline: pipeline), done >= position { return false }
+        guard !schema.primaryKey.isEmpty else {
+            throw FerryError(
+                .schema, "change streams need a primary key to apply updates and deletes", table: tableLabel)
+        }
+        let existing = try existingSchema()
+        var setup: [String] = []
+        if let existing {
+            setup += try evolution(from: existing, to: schema)
+        } else {
+            setup.append(createTableSQL(name, schema: schema))
+            setup += indexSQL(on: name, schema: schema)
+        }
+        setup.append(
+            "CREATE TABLE IF NOT EXISTS \(Self.positionsTable) (pipeline TEXT NOT NULL, table_name TEXT NOT NULL, "
+                + "position INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (pipeline, table_name))")
+        let keyColumns = schema.primaryKey.compactMap { schema.column(named: $0) }
+        var deleteBatch: RecordBatch?
+        if !changes.deletes.isEmpty {
+            guard let b = RecordBatch(rows: changes.deletes, columns: keyColumns) else {
+                throw FerryError(.data, "a deleted key does not fit the key columns' types", table: tableLabel)
+            }
+            deleteBatch = b
+        }
+        var upsertBatches: [(sql: String, batch: RecordBatch)] = []
+        for (unchanged, rows) in changes.upserts {
+            let kept = schema.columns.indices.filter { !unchanged.contains($0) }
+            let columns = kept.map { schema.columns[$0] }
+            guard let b = RecordBatch(rows: rows.map { row in kept.map { row[$0] } }, columns: columns) else {
+                throw FerryError(.data, "a changed row does not fit the table's column types", table: tableLabel)
+            }
+            let partial = TableSchema(columns: columns, primaryKey: schema.primaryKey)
+            upsertBatches.append((upsertSQL(into: name, schema: partial, key: schema.primaryKey), b))
+        }
+        let deleteSQL =
+            "DELETE FROM \(SQLiteTypes.quote(name)) WHERE "
+            + schema.primaryKey.map { "\(SQLiteTypes.quote($0)) = ?" }.joined(separator: " AND ")
+        let table = name
+        try db.run("applying changes to \(name)") { db in
+            for sql in setup { try db.execute(sql: sql) }
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            do {
+                if changes.truncated { try db.execute(sql: "DELETE FROM \(SQLiteTypes.quote(table))") }
+                if let deleteBatch { try Self.execute(db, deleteSQL, deleteBatch) }
+                for (sql, batch) in upsertBatches { try Self.execute(db, sql, batch) }
+                try db.execute(
+                    sql: """
+                        INSERT INTO \(Self.positionsTable) (pipeline, table_name, position, updated_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (pipeline, table_name) DO UPDATE SET position = excluded.position,
+                            updated_at = excluded.updated_at
+                        """,
+                    arguments: [
+                        pipeline, table, Int64(bitPattern: position),
+                        TimeText.formatTimestamp(
+                            micros: Int64(Date().timeIntervalSince1970 * 1_000_000), zoned: true),
+                    ])
+                try db.execute(sql: "COMMIT")
+            } catch {
+                try? db.execute(sql: "ROLLBACK")
+                throw error
+            }
+        }
+        return true
+    }
+
+    /// Runs `sql` once per row of `batch`, binding the row's values in column order.
+    static func execute(_ db: Database, _ sql: String, _ batch: RecordBatch) throws {
+        let statement = try db.cachedStatement(sql: sql)
+        let stmt = statement.sqliteStatement
+        let types = batch.columns.map(\.type)
+        for row in 0..<batch.rowCount {
+            sqlite3_reset(stmt)
+            for (i, vector) in batch.vectors.enumerated() {
+                _ = SQLiteValueWriter.bind(stmt, Int32(i + 1), vector: vector, row: row, type: types[i])
+            }
+            let rc = sqlite3_step(stmt)
+            if rc != SQLITE_DONE {
+                let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+                sqlite3_reset(stmt)
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: message)
+            }
+        }
+        sqlite3_reset(stmt)
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A throwaway PostgreSQL cluster shared by the whole test process.
+///
+/// Started lazily on first use (initdb in a temp dir, a free TCP port on 127.0.0.1, trust authentication,
+/// `wal_level=logical`, `fsync=off`), stopped and deleted at process exit. Each test creates its own database with
+/// `createDatabase()`, so tests can run in parallel without seeing each other's tables.
+public final class PostgresCluster: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public let host = "127.0.0.1"
+    public let port: Int
+    /// The cluster's superuser; no password (trust authentication).
+    public let superuser = "ferry_admin"
+
+    let binDir: String
+    let root: String
+    let dataDir: String
+    let runAs: [String]
+    private let lock = NSLock()
+    private var databaseCounter = 0
+
+    private static let instance = Result { try PostgresCluster.start() }
+    nonisolated(unsafe) private static var running: PostgresCluster?
+
+    /// The process-wide cluster, started on first call (thread-safe; later calls return the same cluster or the
+    /// same startup error).
+    public static func shared() throws -> PostgresCluster {
+        try instance.get()
+    }
+
+    private init(binDir: String, root: String, port: Int, runAs: [String]) {
+        self.binDir = binDir
+        self.root = root
+        self.dataDir = root + "/data"
+        self.port = port
+        self.runAs = runAs
+    }
+
+    // MARK: Public API
+
+    /// Creates a fresh, empty database (a unique name unless `name` is given) and returns its name.
+    public func createDatabase(_ name: String? = nil) throws -> String {
+        let db: String = lock.withLock {
+            databaseCounter += 1
+            return name ?? "ferry_test_\(getpid())_\(databaseCounter)"
+        }
+        let quoted = "\"" + db.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // CREATE DATABASE copies template1; one at a time keeps it free of concurrent copies.
+        try lock.withLock { _ = try psql("CREATE DATABASE \(quoted)", database: "postgres") }
+        return db
+    }
+
+    /// Runs `sql` (any number of statements) with psql in `database`; returns stdout (unaligned, tuples only, one
+    /// row per line, `|` between columns) and throws with psql's stderr on failure.
+    @discardableResult
+    public func psql(_ sql: String, database: String) throws -> String {
+        let file = Self.scratchDirectory + "ferry-psql-\(UUID().uuidString).sql"
+        try sql.write(toFile: file, atomically: false, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try Self.run(
+            Self.binary("psql", in: binDir),
+            [
+                "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", String(port), "-U", superuser,
+                "-d", database, "-f", file,
+            ])
+        guard result.status == 0 else {
+            throw Failure(description: "psql failed (\(result.status)) in \(database): \(result.stderr)")
+        }
+        return result.stdout
+    }
+
+    // MARK: Startup and shutdown
+
+    private static func start() throws -> PostgresCluster {
+        let binDir = try findBinDir()
+        let root = scratchDirectory + "ferry-pg-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        var runAs: [String] = []
+        if geteuid() == 0 {
+            // initdb and postgres refuse to run as root.
+            if try run("/usr/bin/env", ["id", "-u", "postgres"]).status != 0 {
+                let made = try run("/usr/bin/env", ["useradd", "-r", "postgres"])
+                guard made.status == 0 else { throw Failure(description: "useradd postgres failed: \(made.stderr)") }
+            }
+            let chown = try run("/usr/bin/env", ["chown", "-R", "postgres", root])
+            guard chown.status == 0 else { throw Failure(description: "chown \(root) failed: \(chown.stderr)") }
+            runAs = ["/usr/bin/env", "runuser", "-u", "postgres", "--"]
+        }
+        let initdb = try run(
+            binary("initdb", in: binDir),
+            ["-D", root + "/data", "-A", "trust", "-U", "ferry_admin", "-E", "UTF8", "--locale=C", "--no-sync"],
+            runAs: runAs, cwd: root)
+        guard initdb.status == 0 else {
+            throw Failure(description: "initdb failed (\(initdb.status)): \(initdb.stderr)\(initdb.stdout)")
+        }
+        var lastError = ""
+        for _ in 0..<3 {
+            let port = try freePort()
+            let options =
+                "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories=\(root) -c wal_level=logical "
+                + "-c max_wal_senders=10 -c max_replication_slots=10 -c fsync=off -c synchronous_commit=off "
+                + "-c full_page_writes=off"
+            let started = try run(
+                binary("pg_ctl", in: binDir),
+                ["-D", root + "/data", "-l", root + "/server.log", "-w", "-t", "60", "-o", options, "start"],
+                runAs: runAs, cwd: root)
+            if started.status == 0 {
+                let cluster = PostgresCluster(binDir: binDir, root: root, port: port, runAs: runAs)
+                running = cluster
+                atexit { PostgresCluster.running?.stop() }
+                _ = try cluster.psql("SELECT 1", database: "postgres")
+                return cluster
+            }
+            let log = (try? String(contentsOfFile: root + "/server.log", encoding: .utf8)) ?? ""
+            lastError = "pg_ctl start failed (\(started.status)): \(started.stderr) \(log.suffix(2000))"
+        }
+        try? FileManager.default.removeItem(atPath: root)
+        throw Failure(description: lastError)
+    }
+
+    /// Stops the server at once and deletes its files.
+    func stop() {
+        _ = try? Self.run(
+            Self.binary("pg_ctl", in: binDir), ["-D", dataDir, "-m", "immediate", "-w", "stop"], runAs: runAs, cwd: root
+        )
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// `/dev/shm/` when it is a writable directory (a RAM disk makes initdb and CREATE DATABASE several times
+    /// faster), else the system temp directory.
+    static let scratchDirectory: String = {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "/dev/shm", isDirectory: &isDirectory), isDirectory.boolValue,
+            FileManager.default.isWritableFile(atPath: "/dev/shm")
+        {
+            return "/dev/shm/"
+        }
+        let tmp = NSTemporaryDirectory()
+        return tmp.hasSuffix("/") ? tmp : tmp + "/"
+    }()
+
+    /// The newest `/usr/lib/postgresql/<version>/bin` holding initdb, else the directory of `initdb` on the PATH.
+    private static func findBinDir() throws -> String {
+        let base = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [])
+            .compactMap { v -> (Double, String)? in Double(v).map { ($0, v) } }
+            .sorted { $0.0 > $1.0 }
+        for (_, v) in versions where FileManager.default.isExecutableFile(atPath: "\(base)/\(v)/bin/initdb") {
+            return "\(base)/\(v)/bin"
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/initdb") {
+            let resolved = URL(fileURLWithPath: "\(dir)/initdb").resolvingSymlinksInPath()
+            return resolved.deletingLastPathComponent().path
+        }
+        throw Failure(
+            description: "PostgreSQL server binaries (initdb, pg_ctl) not found under \(base)/*/bin or on the PATH; "
+                + "install the postgresql package")
+    }
+
+    /// `name` from `binDir`, or from the PATH when the server's bin directory lacks it.
+    private static func binary(_ name: String, in binDir: String) -> String {
+        let candidate = "\(binDir)/\(name)"
+        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : name
+    }
+
+    private static func freePort() throws -> Int {
+        #if os(Linux)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw Failure(description: "bind() failed: errno \(errno)") }
+        let named = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw Failure(description: "getsockname() failed: errno \(errno)") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs a command to completion with `posix_spawn` and a blocking `waitpid`.
+    ///
+    /// Not Foundation's `Process`: on Linux it learns of a child's exit through a dispatch worker, and with two
+    /// cores every worker may be blocked by tests waiting on children, which deadlocks. Output goes to files, not
+    /// pipes, so the server started by pg_ctl cannot hold our pipes open either.
+    private static func run(
+        _ executable: String, _ args: [String], runAs: [String] = [], cwd: String? = nil
+    ) throws
+        -> Output
+    {
+        var argv = runAs + [executable] + args
+        if !executable.hasPrefix("/") { argv = runAs + ["/usr/bin/env", executable] + args }
+        // The child must start in a directory it can read (initdb fails otherwise when run as postgres).
+        if let cwd { argv = ["/usr/bin/env", "-C", cwd] + argv }
+        let outPath = scratchDirectory + "ferry-cmd-\(UUID().uuidString).out"
+        let errPath = outPath + ".err"
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
+        guard spawned == 0 else {
+            throw Failure(description: "cannot run \(argv.joined(separator: " ")): error \(spawned)")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            guard errno == EINTR else { throw Failure(description: "waitpid failed: errno \(errno)") }
+        }
+        // WIFEXITED / WEXITSTATUS; a signal death is reported as 128 + signal.
+        let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return Output(status: code, stdout: stdout, stderr: stderr)
+    }
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Benchmark: Ferry's PG->Delta full_replace (zstd) against the COPY floor and Python peers, in one run.
+#
+#   scripts/bench-delta.sh [ROWS]        (default 5,000,000)
+#
+# Same table as scripts/bench-refresh.sh. Measures, against one throwaway PostgreSQL cluster:
+#   floor:  psql COPY orders TO STDOUT (FORMAT binary) > /dev/null over TCP;
+#   ferry:  ferry run (release build), full_replace into a Delta table, zstd;
+#   connectorx + deltalake write_deltalake (if pip can install them), and connectorx + pyarrow zstd Parquet.
+# Prints each time, the ratio to the floor, peak RSS, output size, and the row count read back with deltalake.
+set -euo pipefail
+ROWS="${1:-5000000}"
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+scripts/bootstrap.sh >/dev/null
+python3 -c "import connectorx" 2>/dev/null || python3 -m pip install -q connectorx 2>&1 | grep -v "Running pip as" || true
+
+echo "== building ferry (release)"
+swift build -c release --product ferry 2>&1 | tail -1
+FERRY="$ROOT/.build/release/ferry"
+
+PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+WORK="$(mktemp -d /tmp/ferry-bench.XXXXXX)"
+RUNAS=()
+if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd -r -m postgres
+    chown postgres "$WORK"
+    RUNAS=(runuser -u postgres --)
+fi
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"${RUNAS[@]}" "$PGBIN/initdb" -D "$WORK/data" -A trust -U bench >/dev/null
+"${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o \
+    "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c shared_buffers=512MB -c max_wal_size=4GB -c fsync=off" start >/dev/null
+cleanup() { "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U bench)
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE src"
+
+echo "== generating $ROWS rows"
+"${PSQL[@]}" -d src <<SQL
+CREATE TABLE orders (
+    id bigint PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, amount numeric(12,2) NOT NULL,
+    created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, paid boolean NOT NULL, note text,
+    ref uuid NOT NULL, attrs jsonb, score double precision);
+INSERT INTO orders
+SELECT i, ((i * 7919) % 100000)::int, (ARRAY['new','paid','shipped','delivered','cancelled'])[1 + i % 5],
+       ((i * 37) % 1000000) / 100.0, '2020-01-01'::timestamptz + i * interval '17 seconds',
+       '2020-01-01'::timestamptz + i * interval '23 seconds', i % 3 = 0,
+       CASE WHEN i % 4 = 0 THEN NULL ELSE 'note ' || md5(i::text) END,
+       md5(i::text)::uuid, CASE WHEN i % 5 = 0 THEN NULL ELSE jsonb_build_object('k', i % 100, 'tag', 't' || (i % 7)) END,
+       (i % 1000) / 7.0
+FROM generate_series(1::bigint, $ROWS::bigint) AS i;
+CREATE INDEX orders_customer ON orders (customer_id);
+VACUUM ANALYZE orders;
+SQL
+
+secs() { python3 -c "print(f'{$2-$1:.2f}')"; }
+timed() {  # name, command...: prints "name seconds rss_mib"
+    local name="$1"; shift
+    local t0 t1
+    t0=$(date +%s.%N)
+    /usr/bin/time -f "%M" -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/err" || { echo "$name failed: $(tail -3 "$WORK/err")"; return 1; }
+    t1=$(date +%s.%N)
+    echo "$name $(secs "$t0" "$t1") $(( $(tail -1 "$WORK/rss") / 1024 ))"
+}
+
+echo "== floor: COPY TO STDOUT (FORMAT binary) > /dev/null"
+FLOOR=$(timed floor "${PSQL[@]}" -d src -c "COPY orders TO STDOUT (FORMAT binary)")
+
+cat > "$WORK/ferry.yaml" <<YAML
+databases:
+  source: {type: postgres, host: 127.0.0.1, port: $PORT, database: src}
+  target: {type: delta, path: $WORK/lake, compression: zstd}
+state: {path: $WORK/state.db}
+tables:
+  - {name: public.orders, sync_mode: full_replace, batch_size: 10000}
+settings: {workers: 1, confirm: false}
+YAML
+echo "== ferry: full_replace into Delta (zstd)"
+export SOURCE_DB_USER=bench
+FERRY_R=$(timed ferry "$FERRY" run --config "$WORK/ferry.yaml")
+FERRY_SIZE=$(du -sb "$WORK/lake/orders" | cut -f1)
+FERRY_ROWS=$(python3 -c "import sys; from deltalake import DeltaTable; print(DeltaTable(sys.argv[1]).to_pyarrow_dataset().count_rows())" "$WORK/lake/orders")
+
+URI="postgresql://bench@127.0.0.1:$PORT/src"
+cat > "$WORK/cx_delta.py" <<PY
+import connectorx as cx
+from deltalake import write_deltalake
+t = cx.read_sql("$URI", "SELECT * FROM orders", return_type="arrow")
+write_deltalake("$WORK/cx_lake", t, mode="overwrite")
+PY
+cat > "$WORK/cx_parquet.py" <<PY
+import connectorx as cx, pyarrow.parquet as pq
+t = cx.read_sql("$URI", "SELECT * FROM orders", return_type="arrow")
+pq.write_table(t, "$WORK/cx.parquet", compression="zstd")
+PY
+PEERS=()
+if python3 -c "import connectorx" 2>/dev/null; then
+    echo "== connectorx + deltalake"
+    PEERS+=("$(timed cx+deltalake python3 "$WORK/cx_delta.py" || echo "cx+deltalake - -")")
+    PEERS+=("$(timed cx+pyarrow-zstd python3 "$WORK/cx_parquet.py" || echo "cx+pyarrow-zstd - -")")
+    CX_PARQUET_SIZE=$(stat -c %s "$WORK/cx.parquet" 2>/dev/null || echo 0)
+fi
+
+read -r _ FLOOR_T _ <<<"$FLOOR"
+echo
+printf "%-18s %9s %8s %9s\n" "run" "seconds" "x floor" "peak RSS"
+for line in "$FLOOR" "$FERRY_R" "${PEERS[@]}"; do
+    read -r name t rss <<<"$line"
+    ratio=$([ "$t" = "-" ] && echo "-" || python3 -c "print(f'{$t/$FLOOR_T:.2f}')")
+    printf "%-18s %9s %8s %7s MiB\n" "$name" "$t" "$ratio" "$rss"
+done
+echo
+echo "ferry Delta table:   $FERRY_ROWS rows read back by deltalake (source $ROWS), $((FERRY_SIZE / 1048576)) MiB on disk"
+[ -n "${CX_PARQUET_SIZE:-}" ] && echo "pyarrow zstd file:   $((CX_PARQUET_SIZE / 1048576)) MiB"
+echo "machine:             $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}')"
