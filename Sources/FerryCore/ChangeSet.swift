@@ -43,37 +43,71 @@ public struct ChangeSet: Sendable {
 
     /// Folds `changes` (in commit order) into their net effect, keyed by the columns at `keyIndexes`.
     public static func fold(_ changes: [RowChange], keyIndexes: [Int]) -> ChangeSet {
-        enum Final {
-            case deleted
-            case row([ScalarValue?], unchanged: Set<Int>)
-        }
-        var finals: [[ScalarValue?]: Final] = [:]
-        var order: [[ScalarValue?]] = []
-        var set = ChangeSet()
-        func remember(_ key: [ScalarValue?], _ f: Final) {
-            if finals[key] == nil { order.append(key) }
-            finals[key] = f
-        }
-        for change in changes {
-            switch change.kind {
-            case .delete:
-                remember(change.oldKey, .deleted)
-            case .insert, .update:
-                guard let row = change.row else { continue }
-                let key = keyIndexes.map { row[$0] }
-                if change.kind == .update && change.oldKey != key { remember(change.oldKey, .deleted) }
-                var merged = row
-                var unchanged = change.unchanged
-                // An unchanged column whose value this batch already knows takes that value.
-                if !unchanged.isEmpty, case .row(let previous, let previousUnchanged)? = finals[key] {
-                    for c in unchanged where !previousUnchanged.contains(c) {
-                        merged[c] = previous[c]
-                        unchanged.remove(c)
-                    }
+        var builder = ChangeSetBuilder(keyIndexes: keyIndexes)
+        for change in changes { builder.add(change) }
+        return builder.build()
+    }
+}
+
+/// Folds a table's changes, one at a time and in commit order, into a `ChangeSet`; memory grows with the number of
+/// distinct keys touched, not with the number of changes.
+public struct ChangeSetBuilder: Sendable {
+    private enum Final: Sendable {
+        case deleted
+        case row([ScalarValue?], unchanged: Set<Int>)
+    }
+
+    /// Positions of the key columns in the rows.
+    public var keyIndexes: [Int]
+    private var finals: [[ScalarValue?]: Final] = [:]
+    private var order: [[ScalarValue?]] = []
+    private var truncated = false
+
+    public init(keyIndexes: [Int]) {
+        self.keyIndexes = keyIndexes
+    }
+
+    /// Distinct keys touched since the start or the last truncate.
+    public var keyCount: Int { finals.count }
+
+    public var isEmpty: Bool { !truncated && finals.isEmpty }
+
+    /// The table was emptied: everything folded so far is void.
+    public mutating func truncate() {
+        finals = [:]
+        order = []
+        truncated = true
+    }
+
+    public mutating func add(_ change: RowChange) {
+        switch change.kind {
+        case .delete:
+            remember(change.oldKey, .deleted)
+        case .insert, .update:
+            guard let row = change.row else { return }
+            let key = keyIndexes.map { row[$0] }
+            if change.kind == .update && change.oldKey != key { remember(change.oldKey, .deleted) }
+            var merged = row
+            var unchanged = change.unchanged
+            // An unchanged column whose value this batch already knows takes that value.
+            if !unchanged.isEmpty, case .row(let previous, let previousUnchanged)? = finals[key] {
+                for c in unchanged where !previousUnchanged.contains(c) && c < previous.count {
+                    merged[c] = previous[c]
+                    unchanged.remove(c)
                 }
-                remember(key, .row(merged, unchanged: unchanged))
             }
+            remember(key, .row(merged, unchanged: unchanged))
         }
+    }
+
+    private mutating func remember(_ key: [ScalarValue?], _ final: Final) {
+        if finals.updateValue(final, forKey: key) == nil { order.append(key) }
+    }
+
+    /// The net effect, keys in the order they were first touched.
+    public func build() -> ChangeSet {
+        var set = ChangeSet()
+        set.truncated = truncated
         for key in order {
             switch finals[key] {
             case .deleted?: set.deletes.append(key)

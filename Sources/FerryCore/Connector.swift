@@ -93,10 +93,10 @@ public protocol TargetDetails {
 /// stored one is skipped, so a batch replayed after a crash is applied exactly once.
 public protocol ChangeWriter: AnyObject {
     /// The position stored with the table's data for `pipeline`, or `nil` when nothing was applied yet.
-    func appliedPosition(pipeline: String) throws(FerryError) -> UInt64?
+    func appliedPosition(pipeline: String) throws(FerryError) -> LSN?
 
     /// Applies `changes` (truncate, then deletes, then upserts) and stores `position`, all at once; returns
     /// `false` when the table already holds `position` or later (nothing is written).
     @discardableResult
-    func apply(_ changes: ChangeSet, schema: TableSchema, position: UInt64, pipeline: String) throws(FerryError) -> Bool
+    func apply(_ changes: ChangeSet, schema: TableSchema, position: LSN, pipeline: String) throws(FerryError) -> Bool
 }

@@ -6,19 +6,18 @@ import GRDBSQLite
 extension SQLiteTableWriter: ChangeWriter {
     static let positionsTable = "_ferry_positions"
 
-    func appliedPosition(pipeline: String) throws(FerryError) -> UInt64? {
+    func appliedPosition(pipeline: String) throws(FerryError) -> LSN? {
         guard exists else { return nil }
-        return try db.run("reading the applied position of \(name)") { db -> UInt64? in
+        return try db.run("reading the applied position of \(name)") { db -> LSN? in
             guard try db.tableExists(Self.positionsTable) else { return nil }
             return try Int64.fetchOne(
                 db, sql: "SELECT position FROM \(Self.positionsTable) WHERE pipeline = ? AND table_name = ?",
                 arguments: [pipeline, self.name]
-            ).map { UInt64(bitPattern: $0) }
+            ).map { LSN(rawValue: UInt64(bitPattern: $0)) }
         }
     }
 
-    func apply(_ changes: ChangeSet, schema: TableSchema, position: UInt64, pipeline: String) throws(FerryError) -> Bool
-    {
+    func apply(_ changes: ChangeSet, schema: TableSchema, position: LSN, pipeline: String) throws(FerryError) -> Bool {
         if let done = try appliedPosition(pipeline: pipeline), done >= position { return false }
         guard !schema.primaryKey.isEmpty else {
             throw FerryError(
@@ -71,7 +70,7 @@ extension SQLiteTableWriter: ChangeWriter {
                             updated_at = excluded.updated_at
                         """,
                     arguments: [
-                        pipeline, table, Int64(bitPattern: position),
+                        pipeline, table, Int64(bitPattern: position.rawValue),
                         TimeText.formatTimestamp(
                             micros: Int64(Date().timeIntervalSince1970 * 1_000_000), zoned: true),
                     ])

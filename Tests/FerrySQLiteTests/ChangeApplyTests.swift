@@ -40,23 +40,23 @@ import Testing
         #expect(try w.appliedPosition(pipeline: "p") == nil)
         var set = ChangeSet.fold(
             [change(.insert, 1, "a"), change(.insert, 2, "b"), change(.insert, 3, "c")], keyIndexes: [0])
-        #expect(try w.apply(set, schema: schema, position: 100, pipeline: "p"))
+        #expect(try w.apply(set, schema: schema, position: LSN(rawValue: 100), pipeline: "p"))
         set = ChangeSet.fold(
             [
                 change(.update, 1, "a2", big: nil, unchanged: [2]),  // TOASTed column not sent: keep the target's value
                 change(.delete, 2, nil), change(.update, 30, "moved", oldId: 3),
             ], keyIndexes: [0])
-        #expect(try w.apply(set, schema: schema, position: 200, pipeline: "p"))
+        #expect(try w.apply(set, schema: schema, position: LSN(rawValue: 200), pipeline: "p"))
         #expect(try rows(dir.file("t.db")) == ["1|\"a2\"|\"b\"|\"10.50\"", "30|\"moved\"|\"b\"|\"10.50\""])
         // Replaying an older or the same position changes nothing.
         let replay = ChangeSet.fold([change(.delete, 1, nil)], keyIndexes: [0])
-        #expect(try w.apply(replay, schema: schema, position: 200, pipeline: "p") == false)
+        #expect(try w.apply(replay, schema: schema, position: LSN(rawValue: 200), pipeline: "p") == false)
         #expect(try rows(dir.file("t.db")).count == 2)
-        #expect(try w.appliedPosition(pipeline: "p") == 200)
+        #expect(try w.appliedPosition(pipeline: "p") == LSN(rawValue: 200))
         #expect(try w.appliedPosition(pipeline: "other") == nil)
         var truncate = ChangeSet.fold([change(.insert, 7, "after truncate")], keyIndexes: [0])
         truncate.truncated = true
-        #expect(try w.apply(truncate, schema: schema, position: 300, pipeline: "p"))
+        #expect(try w.apply(truncate, schema: schema, position: LSN(rawValue: 300), pipeline: "p"))
         #expect(try rows(dir.file("t.db")) == ["7|\"after truncate\"|\"b\"|\"10.50\""])
     }
 
@@ -67,12 +67,15 @@ import Testing
             as! any TableWriter & ChangeWriter
         defer { w.close() }
         try w.apply(
-            ChangeSet.fold([change(.insert, 1, "a")], keyIndexes: [0]), schema: schema, position: 10, pipeline: "p")
+            ChangeSet.fold([change(.insert, 1, "a")], keyIndexes: [0]), schema: schema, position: LSN(rawValue: 10),
+            pipeline: "p")
         // A value that does not fit decimal(10,2) fails the whole change set.
         var bad = ChangeSet.fold([change(.insert, 2, "b")], keyIndexes: [0])
         bad.upserts[[]]?[0][3] = .decimal(123_456_789_012_345, scale: 2)
-        #expect(throws: FerryError.self) { try w.apply(bad, schema: schema, position: 20, pipeline: "p") }
+        #expect(throws: FerryError.self) {
+            try w.apply(bad, schema: schema, position: LSN(rawValue: 20), pipeline: "p")
+        }
         #expect(try rows(dir.file("t.db")).count == 1)
-        #expect(try w.appliedPosition(pipeline: "p") == 10)
+        #expect(try w.appliedPosition(pipeline: "p") == LSN(rawValue: 10))
     }
 }
