@@ -11,13 +11,15 @@ struct NodeReader {
     static let databasesKeys = ["source", "target"]
     static let databaseKeys = [
         "type", "host", "server", "port", "database", "path", "user_env", "password_env", "sslmode", "compression",
+        "cdc",
     ]
+    static let cdcKeys = ["slot_name", "publication_name", "batch_max_rows", "batch_max_seconds", "max_retained_wal"]
     static let forbiddenCredentialKeys = ["password", "passwd", "pwd", "user", "username"]
     static let stateKeys = ["path"]
     static let tableKeys = [
         "name", "target_table", "sync_mode", "strategy", "truncate_target", "incremental_column",
         "incremental_type", "date_buffer_days", "fallback_to_full", "batch_size", "row_limit", "primary_key",
-        "partition_by",
+        "partition_by", "deletes", "metadata_columns",
     ]
     static let settingsKeys = [
         "default_batch_size", "connection_timeout", "command_timeout", "max_retries", "workers", "dry_run",
@@ -114,6 +116,14 @@ struct NodeReader {
             seen.insert(key)
             tables.append(spec)
         }
+        if let cdcTable = tables.first(where: { $0.syncMode == .cdc }) {
+            guard case .postgres = source else {
+                throw error(
+                    src.key,
+                    "table \(cdcTable.name) uses sync_mode cdc, which reads PostgreSQL logical replication; the source is \(source.kind)"
+                )
+            }
+        }
         return PipelineConfig(
             path: file, hash: Self.fingerprint(text), source: source, target: target, statePath: statePath,
             tables: tables, settings: settings)
@@ -143,7 +153,9 @@ struct NodeReader {
         let type = try string(typeNode.value, at: "\(path).type")
         switch type {
         case "sqlite":
-            for key in ["host", "server", "port", "database", "user_env", "password_env", "sslmode", "compression"]
+            for key in [
+                "host", "server", "port", "database", "user_env", "password_env", "sslmode", "compression", "cdc",
+            ]
             where m[key] != nil {
                 throw error(m[key]?.key, "\(path).\(key) does not apply to a sqlite database (it takes only 'path')")
             }
@@ -173,16 +185,22 @@ struct NodeReader {
                 )
             }
             let sslMode = try m["sslmode"].map { (n) throws(ConfigError) in try string(n.value, at: "\(path).sslmode") }
-            return .postgres(
-                PostgresDatabase(
-                    host: host, port: port, database: database, user: user, password: environment[passwordEnv],
-                    sslMode: sslMode, userEnv: userEnv, passwordEnv: passwordEnv))
+            var db = PostgresDatabase(
+                host: host, port: port, database: database, user: user, password: environment[passwordEnv],
+                sslMode: sslMode, userEnv: userEnv, passwordEnv: passwordEnv)
+            if let c = m["cdc"] {
+                guard role == "source" else {
+                    throw error(c.key, "\(path).cdc applies to the source database (where changes are read)")
+                }
+                db.cdc = try cdc(c.value, at: "\(path).cdc")
+            }
+            return .postgres(db)
         case "delta":
             guard role == "target" else {
                 throw error(typeNode.value, "\(path).type delta is a target only; the source is postgres or sqlite")
             }
-            for key in ["host", "server", "port", "database", "user_env", "password_env", "sslmode"] where m[key] != nil
-            {
+            for key in ["host", "server", "port", "database", "user_env", "password_env", "sslmode", "cdc"]
+            where m[key] != nil {
                 throw error(
                     m[key]?.key, "\(path).\(key) does not apply to a delta target (it takes path and compression)")
             }
@@ -206,6 +224,46 @@ struct NodeReader {
                 ?? ""
             throw error(typeNode.value, "\(path).type must be postgres, sqlite or delta, got '\(type)'\(hint)")
         }
+    }
+
+    func cdc(_ node: Node, at path: String) throws(ConfigError) -> CDCSettings {
+        let m = try mapping(node, at: path, allowed: Self.cdcKeys)
+        var c = CDCSettings()
+        if let n = m["slot_name"] { c.slotName = try identifier(n.value, at: "\(path).slot_name") }
+        if let n = m["publication_name"] { c.publicationName = try identifier(n.value, at: "\(path).publication_name") }
+        if let n = m["batch_max_rows"] { c.batchMaxRows = try int(n.value, at: "\(path).batch_max_rows", min: 1) }
+        if let n = m["batch_max_seconds"] {
+            guard case .scalar = n.value, let v = n.value.float, v > 0 else {
+                throw error(n.value, "\(path).batch_max_seconds must be a positive number of seconds")
+            }
+            c.batchMaxSeconds = v
+        }
+        if let n = m["max_retained_wal"] { c.maxRetainedWAL = try byteSize(n.value, at: "\(path).max_retained_wal") }
+        return c
+    }
+
+    /// A slot or publication name: PostgreSQL allows lower-case letters, digits and underscores in slot names.
+    func identifier(_ node: Node, at path: String) throws(ConfigError) -> String {
+        let name = try string(node, at: path)
+        let ok =
+            name.utf8.count <= 63
+            && name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+        guard ok else {
+            throw error(
+                node, "\(path) must use only lower-case letters, digits and underscores (at most 63), got '\(name)'")
+        }
+        return name
+    }
+
+    /// Bytes as an integer or with a unit: `512MB`, `2GB` (binary units).
+    func byteSize(_ node: Node, at path: String) throws(ConfigError) -> Int64 {
+        if let v = node.int, v > 0 { return Int64(v) }
+        let text = (node.string ?? "").uppercased().replacingOccurrences(of: " ", with: "")
+        let units: [(String, Int64)] = [("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10), ("B", 1)]
+        for (unit, factor) in units where text.hasSuffix(unit) {
+            if let n = Double(text.dropLast(unit.count)), n > 0 { return Int64(n * Double(factor)) }
+        }
+        throw error(node, "\(path) must be a size such as 512MB or 2GB, got '\(node.string ?? "a collection")'")
     }
 
     func settings(_ node: Node) throws(ConfigError) -> Settings {
@@ -257,7 +315,20 @@ struct NodeReader {
         if let n = m["row_limit"] { spec.rowLimit = try int(n.value, at: "\(where_).row_limit", min: 0) }
         if let n = m["primary_key"] { spec.primaryKey = try columnList(n.value, at: "\(where_).primary_key") }
         if let n = m["partition_by"] { spec.partitionBy = try columnList(n.value, at: "\(where_).partition_by") }
-        if spec.syncMode != .fullReplace {
+        if let n = m["deletes"] { spec.deletes = try choice(n.value, at: "\(where_).deletes", as: DeleteMode.self) }
+        if let n = m["metadata_columns"] { spec.metadataColumns = try bool(n.value, at: "\(where_).metadata_columns") }
+        if spec.syncMode != .cdc {
+            for key in ["deletes", "metadata_columns"] where m[key] != nil {
+                throw error(m[key]?.key, "\(where_): \(key) applies to sync_mode cdc only")
+            }
+        }
+        if spec.syncMode == .cdc {
+            for key in ["incremental_column", "incremental_type", "date_buffer_days", "fallback_to_full"]
+            where m[key] != nil {
+                throw error(
+                    m[key]?.key, "\(where_): \(key) does not apply to sync_mode cdc (changes come from the WAL)")
+            }
+        } else if spec.syncMode != .fullReplace {
             guard spec.incrementalColumn != nil else {
                 throw error(nameNode.key, "\(where_): sync_mode \(spec.syncMode.rawValue) needs incremental_column")
             }

@@ -27,6 +27,8 @@ public struct PostgresDatabase: Sendable, Hashable {
     /// Names of the environment variables the credentials came from, for messages.
     public var userEnv: String
     public var passwordEnv: String
+    /// Logical replication settings, for tables with `sync_mode: cdc`.
+    public var cdc = CDCSettings()
 
     public init(
         host: String, port: Int, database: String, user: String?, password: String?, sslMode: String?,
@@ -69,6 +71,12 @@ public struct PipelineConfig: Sendable {
     public var statePath: String
     public var tables: [TableSpec]
     public var settings: Settings
+
+    /// The CDC settings of the source (defaults when the source has none).
+    public var cdc: CDCSettings {
+        if case .postgres(let pg) = source { return pg.cdc }
+        return CDCSettings()
+    }
 
     public init(
         path: String, hash: String, source: DatabaseConfig, target: DatabaseConfig, statePath: String,

@@ -118,6 +118,9 @@ public protocol ChangeStream: AnyObject {
     /// Reports `lsn` to the server as durably applied, so the slot releases the WAL before it. Call only after the
     /// target committed everything up to `lsn`.
     func confirm(_ lsn: LSN) throws(FerryError)
+    /// Asks the server to report its position now (a standby status update with reply requested), so that an
+    /// `.idle` event follows soon when no transaction is open; `ferry run` uses it to notice it has caught up.
+    func requestStatus() throws(FerryError)
     /// Stops streaming and closes the connection.
     func close()
 }

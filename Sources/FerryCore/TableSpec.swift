@@ -6,6 +6,16 @@ public enum SyncMode: String, Sendable, Hashable, CaseIterable, Codable {
     case incremental
     /// Full load into an empty target, incremental afterwards, optionally falling back to full.
     case smartSync = "smart_sync"
+    /// Initial snapshot, then the source's change stream (PostgreSQL logical replication), applied exactly once.
+    case cdc
+}
+
+/// What a delete in a change stream does to the target row.
+public enum DeleteMode: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The row is deleted.
+    case hard
+    /// The row stays, with `_ferry_deleted` set to true.
+    case soft
 }
 
 /// What kind of column drives an incremental sync.
@@ -43,6 +53,10 @@ public struct TableSpec: Sendable, Hashable {
     public var primaryKey: [String]?
     /// Partition columns of a lake target (ignored by database targets).
     public var partitionBy: [String] = []
+    /// CDC: what a delete does to the target row.
+    public var deletes: DeleteMode = .hard
+    /// CDC: add `_ferry_lsn` and `_ferry_synced_at` to the target.
+    public var metadataColumns = false
 
     public init(
         name: TableName,
@@ -71,4 +85,20 @@ public struct TableSpec: Sendable, Hashable {
         self.rowLimit = rowLimit
         self.primaryKey = primaryKey
     }
+}
+
+/// Settings of a CDC pipeline (`databases.source.cdc` in the config).
+public struct CDCSettings: Sendable, Hashable {
+    /// The logical replication slot; one per pipeline.
+    public var slotName = "ferry_slot"
+    /// The publication listing the pipeline's tables.
+    public var publicationName = "ferry_pub"
+    /// A micro-batch ends at the first commit after this many row changes.
+    public var batchMaxRows = 100_000
+    /// ... or after this many seconds since its first change.
+    public var batchMaxSeconds = 5.0
+    /// `ferry status` warns when the slot keeps more WAL than this.
+    public var maxRetainedWAL: Int64 = 1 << 30
+
+    public init() {}
 }

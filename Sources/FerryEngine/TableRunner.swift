@@ -46,6 +46,9 @@ struct TableRunner {
             let label = existing == nil ? "initial load" : nil
             return try execute(
                 plan(schema, reader, writer, full: false, targetRows: targetRows, label: label), reader, writer)
+        case .cdc:
+            throw FerryError(
+                .config, "sync_mode cdc tables run through the CDC pipeline, not one at a time", table: label)
         case .smartSync:
             if targetRows == 0 {
                 return try execute(

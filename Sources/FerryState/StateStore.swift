@@ -44,7 +44,27 @@ public final class StateStore: Sendable {
                     CREATE INDEX runs_started ON runs(started_at);
                     """)
         }
+        m.registerMigration("v2-cdc") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE cdc_pipelines (
+                        slot_name TEXT PRIMARY KEY, publication TEXT NOT NULL, status TEXT NOT NULL,
+                        applied_through INTEGER, last_commit_at TEXT, updated_at TEXT NOT NULL);
+                    CREATE TABLE cdc_tables (
+                        slot_name TEXT NOT NULL, table_name TEXT NOT NULL, position INTEGER NOT NULL,
+                        last_commit_at TEXT, changes_applied INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL,
+                        PRIMARY KEY (slot_name, table_name));
+                    """)
+        }
         return m
+    }
+
+    func writeDB<T>(_ what: String, _ body: @escaping (Database) throws -> T) throws(FerryError) -> T {
+        try write(what, body)
+    }
+
+    func readDB<T>(_ what: String, _ body: @escaping (Database) throws -> T) throws(FerryError) -> T {
+        try read(what, body)
     }
 
     private func write<T>(_ what: String, _ body: @escaping (Database) throws -> T) throws(FerryError) -> T {

@@ -1,0 +1,70 @@
+public import FerryCore
+public import FerryState
+import Foundation
+public import Logging
+
+/// Set from a signal handler to end `ferry run --follow` after the batch in flight.
+public final class StopSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+
+    public init() {}
+
+    public func stop() { lock.withLock { stopped = true } }
+
+    public var isStopped: Bool { lock.withLock { stopped } }
+}
+
+/// What a CDC run did.
+public struct CDCResult: Sendable {
+    public var outcomes: [TableOutcome]
+    /// Every table holds the source's transactions up to here.
+    public var appliedThrough: LSN?
+    /// The error that stopped the pipeline, if any.
+    public var error: FerryError?
+}
+
+/// Replicates the `sync_mode: cdc` tables of a config through one replication slot.
+///
+/// The first run creates the slot, loads every table from the slot's exported snapshot, then streams; later runs
+/// stream from where the targets are. A table added later is loaded from a temporary slot's snapshot and joins the
+/// stream. Each micro-batch of whole transactions is applied to each target together with its end LSN (one Delta
+/// commit, or one database transaction), the state store then records the position, and only then is the slot told:
+/// a crash at any point replays at most what the targets will recognise and skip.
+public struct CDCPipeline: Sendable {
+    public var source: any ChangeSource
+    /// Reads table definitions (primary keys) from the source.
+    public var catalog: any Source
+    public var destination: any Destination
+    public var store: StateStore
+    public var settings: CDCSettings
+    public var force: Bool
+    public var confirmation: (any ReplaceConfirmation)?
+    public var observer: (any ProgressObserver)?
+    public var logger: Logger
+
+    public init(
+        source: any ChangeSource, catalog: any Source, destination: any Destination, store: StateStore,
+        settings: CDCSettings, force: Bool = false, confirmation: (any ReplaceConfirmation)? = nil,
+        observer: (any ProgressObserver)? = nil, logger: Logger = Logger(label: "ferry")
+    ) {
+        self.source = source
+        self.catalog = catalog
+        self.destination = destination
+        self.store = store
+        self.settings = settings
+        self.force = force
+        self.confirmation = confirmation
+        self.observer = observer
+        self.logger = logger
+    }
+
+    /// Loads new tables, then applies changes: until the moment the run started (`follow: false`), or until `stop`.
+    public func run(tables: [TableSpec], follow: Bool, stop: StopSignal) async -> CDCResult {
+        let pipeline = self
+        return await BlockingThread.run(name: "ferry-cdc") {
+            var run = CDCRun(pipeline: pipeline, specs: tables, follow: follow, stop: stop)
+            return run.execute()
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import FerryCore
+import FerryState
+import Foundation
+import Logging
+
+/// One CDC run on its own thread: setup and safety checks, initial loads, then the stream.
+struct CDCRun {
+    let pipeline: CDCPipeline
+    let specs: [TableSpec]
+    let follow: Bool
+    let stop: StopSignal
+    let started = Date()
+
+    var writers: [String: any ChangeWriter] = [:]
+    var openWriters: [any TableWriter] = []
+    /// Per table: rows loaded by a snapshot in this run, changes applied, and the mode label.
+    var loaded: [String: Int64] = [:]
+    var applied: [String: Int64] = [:]
+    var positionsBefore: [String: LSN] = [:]
+    var record: CDCPipelineRecord?
+    var batcher = ChangeBatcher(tables: [])
+
+    init(pipeline: CDCPipeline, specs: [TableSpec], follow: Bool, stop: StopSignal) {
+        self.pipeline = pipeline
+        self.specs = specs
+        self.follow = follow
+        self.stop = stop
+    }
+
+    var slot: String { pipeline.settings.slotName }
+    var log: Logger { pipeline.logger }
+
+    mutating func execute() -> CDCResult {
+        defer { for w in openWriters { w.close() } }
+        do throws(FerryError) {
+            try prepare()
+            try stream()
+            return result(error: nil)
+        } catch {
+            log.error("cdc pipeline stopped", metadata: ["error": "\(error)"])
+            return result(error: error)
+        }
+    }
+
+    private func result(error: FerryError?) -> CDCResult {
+        let finished = Date()
+        let outcomes = specs.map { spec -> TableOutcome in
+            let key = ChangeBatcher.key(spec.name)
+            let position = batcher.tables[key]?.position
+            let failed = error != nil && (error?.table == nil || error?.table == spec.name.description)
+            var mode = "stream"
+            if let rows = loaded[key] { mode = "snapshot (\(rows) rows) + stream" }
+            return TableOutcome(
+                table: spec.name.description, syncMode: .cdc, status: failed ? .failed : .succeeded,
+                plan: TablePlan(
+                    table: spec.name.description, target: spec.targetName.description, syncMode: .cdc,
+                    modeChosen: mode, writeMode: .upsert(key: batcher.tables[key]?.schema.primaryKey ?? []),
+                    filter: nil, watermark: nil, expectedRows: 0, targetRows: 0, readStatement: "",
+                    writeStatements: []),
+                rowsRead: (loaded[key] ?? 0) + (applied[key] ?? 0),
+                rowsWritten: (loaded[key] ?? 0) + (applied[key] ?? 0), bytes: 0,
+                watermarkBefore: positionsBefore[key]?.description, watermarkAfter: position?.description,
+                error: failed ? error : nil, attempts: 1, startedAt: started, finishedAt: finished)
+        }
+        return CDCResult(outcomes: outcomes, appliedThrough: record?.appliedThrough, error: error)
+    }
+
+    // MARK: Setup
+
+    /// Checks the source and the slot, creates what is missing, loads tables that have no position yet.
+    private mutating func prepare() throws(FerryError) {
+        let names = specs.map(\.name)
+        try pipeline.source.checkReadiness(tables: names)
+        for spec in specs {
+            let writer = try pipeline.destination.openWriter(spec.targetName)
+            openWriters.append(writer)
+            guard let changeWriter = writer as? any ChangeWriter else {
+                throw FerryError(
+                    .config, "this target cannot apply a change stream (sync_mode cdc)",
+                    table: spec.name.description)
+            }
+            writers[ChangeBatcher.key(spec.name)] = changeWriter
+        }
+        record = try pipeline.store.cdcPipeline(slot: slot)
+        let slotState = try pipeline.source.slotState()
+        if record == nil || record?.status == .creating {
+            try createPipeline(existingSlot: slotState)
+        } else {
+            try checkSlot(slotState)
+        }
+        var positions: [String: LSN] = [:]
+        for spec in specs {
+            let key = ChangeBatcher.key(spec.name)
+            if let p = try writers[key]?.appliedPosition(pipeline: slot) { positions[key] = p }
+        }
+        positionsBefore = positions
+        let missing = specs.filter { positions[ChangeBatcher.key($0.name)] == nil }
+        if !missing.isEmpty {
+            log.info(
+                "loading tables that joined the pipeline",
+                metadata: ["tables": "\(missing.map(\.name.description).joined(separator: ","))"])
+            try pipeline.source.preparePublication(tables: names)
+            let snapshot = try pipeline.source.createSlot(temporary: true)
+            defer { snapshot.close() }
+            for (key, p) in try load(missing, from: snapshot) { positions[key] = p }
+        }
+        var states: [ChangeBatcher.TableState] = []
+        for spec in specs {
+            let key = ChangeBatcher.key(spec.name)
+            guard let position = positions[key] else { continue }
+            let schema = try sourceSchema(spec)
+            states.append(
+                ChangeBatcher.TableState(
+                    spec: spec, position: position, schema: schema,
+                    keyIndexes: schema.primaryKey.compactMap { schema.index(of: $0) },
+                    builder: ChangeSetBuilder(keyIndexes: schema.primaryKey.compactMap { schema.index(of: $0) })))
+        }
+        batcher = ChangeBatcher(tables: states)
+    }
+
+    /// A first run (or one that crashed during its initial load): a fresh slot and a load of every table.
+    private mutating func createPipeline(existingSlot: SlotState?) throws(FerryError) {
+        if existingSlot != nil {
+            guard record?.status == .creating else {
+                throw FerryError(
+                    .config,
+                    "replication slot \(slot) already exists but the state store \(pipeline.store.path) has no "
+                        + "pipeline using it; if it is left over from an earlier setup, drop it with "
+                        + "`ferry cleanup --config <file>` (or use another cdc.slot_name)")
+            }
+            log.warning("an earlier initial load was interrupted; starting it again", metadata: ["slot": "\(slot)"])
+            try pipeline.source.dropSlotAndPublication()
+        }
+        var fresh = CDCPipelineRecord(
+            slotName: slot, publication: pipeline.settings.publicationName, status: .creating, appliedThrough: nil,
+            lastCommitAt: nil)
+        try pipeline.store.saveCDCPipeline(fresh)
+        record = fresh
+        try pipeline.source.preparePublication(tables: specs.map(\.name))
+        let snapshot = try pipeline.source.createSlot(temporary: false)
+        defer { snapshot.close() }
+        log.info("replication slot created", metadata: ["slot": "\(slot)", "lsn": "\(snapshot.consistentPoint)"])
+        _ = try load(specs, from: snapshot)
+        fresh.status = .streaming
+        fresh.appliedThrough = snapshot.consistentPoint
+        fresh.updatedAt = Date()
+        try pipeline.store.saveCDCPipeline(fresh)
+        record = fresh
+    }
+
+    /// Refuses to stream from a slot that is gone, broken, or ahead of what the targets hold.
+    private func checkSlot(_ state: SlotState?) throws(FerryError) {
+        let resync = "resynchronise with `ferry cleanup --config <file>` then `ferry run --config <file>`"
+        guard let state else {
+            throw FerryError(
+                .integrity,
+                "replication slot \(slot) no longer exists on the source, so changes since the last run may be lost; "
+                    + resync)
+        }
+        if state.invalidated || state.walStatus == "lost" {
+            throw FerryError(
+                .integrity,
+                "replication slot \(slot) was invalidated by the server (the WAL it needed was removed, see "
+                    + "max_slot_wal_keep_size); changes were lost; " + resync)
+        }
+        if let confirmed = state.confirmedFlush, let applied = record?.appliedThrough, confirmed > applied {
+            throw FerryError(
+                .integrity,
+                "replication slot \(slot) is at \(confirmed) but the targets hold changes only up to \(applied): "
+                    + "the slot was recreated or consumed by another client, and changes in between would be "
+                    + "skipped; " + resync)
+        }
+    }
+
+    /// Loads `tables` from `snapshot` (a full replace each) and stores the snapshot's position with each target.
+    private mutating func load(
+        _ tables: [TableSpec], from snapshot: any SlotSnapshot
+    ) throws(FerryError) -> [String: LSN] {
+        let source = SnapshotSource(snapshot: snapshot, specs: Dictionary(tables.map { ($0.name, $0) }) { a, _ in a })
+        var positions: [String: LSN] = [:]
+        for spec in tables {
+            var full = spec
+            full.syncMode = .fullReplace
+            let runner = TableRunner(
+                spec: full, source: source, destination: pipeline.destination, dryRun: false, force: pipeline.force,
+                confirmation: pipeline.confirmation, observer: pipeline.observer)
+            let result = try runner.run()
+            let key = ChangeBatcher.key(spec.name)
+            let schema = try sourceSchema(spec)
+            try writers[key]?.apply(
+                ChangeSet(), schema: schema, position: snapshot.consistentPoint, pipeline: slot)
+            try pipeline.store.saveCDCTables([
+                CDCTableRecord(
+                    slotName: slot, table: spec.name.description, position: snapshot.consistentPoint,
+                    lastCommitAt: nil, changesApplied: 0)
+            ])
+            loaded[key] = result.rowsWritten
+            positions[key] = snapshot.consistentPoint
+            log.info(
+                "table loaded from the slot's snapshot",
+                metadata: [
+                    "table": "\(spec.name)", "rows": "\(result.rowsWritten)", "lsn": "\(snapshot.consistentPoint)",
+                ])
+        }
+        return positions
+    }
+
+    /// The table's shape in the source (with the configured key), plus Ferry's own columns.
+    private func sourceSchema(_ spec: TableSpec) throws(FerryError) -> TableSchema {
+        let reader = try pipeline.catalog.openReader(spec.name)
+        defer { reader.close() }
+        var schema = try TablePlanner(spec: spec).effectiveSchema(reader.schema)
+        if schema.primaryKey.isEmpty {
+            throw FerryError(
+                .schema,
+                "the table has no primary key, which CDC needs to apply updates and deletes; set primary_key: "
+                    + "(the columns that identify a row) in the config",
+                table: spec.name.description)
+        }
+        schema = ExtraColumns.append(to: schema, spec: spec)
+        return schema
+    }
+}

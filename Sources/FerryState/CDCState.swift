@@ -1,0 +1,133 @@
+public import FerryCore
+public import Foundation
+import GRDB
+
+/// A CDC pipeline as the state store remembers it: one per replication slot.
+///
+/// `appliedThrough` is written after every target committed a batch and before the slot is told, so the slot's
+/// confirmed position can never be ahead of it unless someone else moved or recreated the slot.
+public struct CDCPipelineRecord: Sendable, Hashable {
+    public enum Status: String, Sendable {
+        /// The slot is being created and the tables loaded; a crash here restarts the initial load.
+        case creating
+        /// The initial load is done; changes stream from `appliedThrough`.
+        case streaming
+    }
+
+    public var slotName: String
+    public var publication: String
+    public var status: Status
+    public var appliedThrough: LSN?
+    /// Source commit time of the last transaction applied.
+    public var lastCommitAt: Date?
+    public var updatedAt: Date
+
+    public init(
+        slotName: String, publication: String, status: Status, appliedThrough: LSN?, lastCommitAt: Date?,
+        updatedAt: Date = Date()
+    ) {
+        self.slotName = slotName
+        self.publication = publication
+        self.status = status
+        self.appliedThrough = appliedThrough
+        self.lastCommitAt = lastCommitAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// One table of a CDC pipeline: what the target holds.
+public struct CDCTableRecord: Sendable, Hashable {
+    public var slotName: String
+    public var table: String
+    public var position: LSN
+    public var lastCommitAt: Date?
+    public var changesApplied: Int64
+    public var updatedAt: Date
+
+    public init(
+        slotName: String, table: String, position: LSN, lastCommitAt: Date?, changesApplied: Int64,
+        updatedAt: Date = Date()
+    ) {
+        self.slotName = slotName
+        self.table = table
+        self.position = position
+        self.lastCommitAt = lastCommitAt
+        self.changesApplied = changesApplied
+        self.updatedAt = updatedAt
+    }
+}
+
+extension StateStore {
+    public func cdcPipeline(slot: String) throws(FerryError) -> CDCPipelineRecord? {
+        try readDB("reading CDC pipeline \(slot)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM cdc_pipelines WHERE slot_name = ?", arguments: [slot]).map {
+                row in
+                CDCPipelineRecord(
+                    slotName: row["slot_name"], publication: row["publication"],
+                    status: CDCPipelineRecord.Status(rawValue: row["status"]) ?? .creating,
+                    appliedThrough: (row["applied_through"] as Int64?).map { LSN(rawValue: UInt64(bitPattern: $0)) },
+                    lastCommitAt: (row["last_commit_at"] as String?).flatMap(ISO8601.date),
+                    updatedAt: ISO8601.date(row["updated_at"]) ?? .distantPast)
+            }
+        }
+    }
+
+    public func saveCDCPipeline(_ p: CDCPipelineRecord) throws(FerryError) {
+        try writeDB("recording CDC pipeline \(p.slotName)") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO cdc_pipelines (slot_name, publication, status, applied_through, last_commit_at,
+                        updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (slot_name) DO UPDATE SET publication = excluded.publication,
+                        status = excluded.status, applied_through = excluded.applied_through,
+                        last_commit_at = excluded.last_commit_at, updated_at = excluded.updated_at
+                    """,
+                arguments: [
+                    p.slotName, p.publication, p.status.rawValue,
+                    p.appliedThrough.map { Int64(bitPattern: $0.rawValue) }, p.lastCommitAt.map(ISO8601.string),
+                    ISO8601.string(p.updatedAt),
+                ])
+        }
+    }
+
+    /// Forgets a pipeline and its tables (after `ferry cleanup` dropped the slot).
+    public func deleteCDCPipeline(slot: String) throws(FerryError) {
+        try writeDB("forgetting CDC pipeline \(slot)") { db in
+            try db.execute(sql: "DELETE FROM cdc_tables WHERE slot_name = ?", arguments: [slot])
+            try db.execute(sql: "DELETE FROM cdc_pipelines WHERE slot_name = ?", arguments: [slot])
+        }
+    }
+
+    public func saveCDCTables(_ tables: [CDCTableRecord]) throws(FerryError) {
+        guard !tables.isEmpty else { return }
+        try writeDB("recording CDC table positions") { db in
+            for t in tables {
+                try db.execute(
+                    sql: """
+                        INSERT INTO cdc_tables (slot_name, table_name, position, last_commit_at, changes_applied,
+                            updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (slot_name, table_name) DO UPDATE SET position = excluded.position,
+                            last_commit_at = excluded.last_commit_at,
+                            changes_applied = cdc_tables.changes_applied + excluded.changes_applied,
+                            updated_at = excluded.updated_at
+                        """,
+                    arguments: [
+                        t.slotName, t.table, Int64(bitPattern: t.position.rawValue), t.lastCommitAt.map(ISO8601.string),
+                        t.changesApplied, ISO8601.string(t.updatedAt),
+                    ])
+            }
+        }
+    }
+
+    public func cdcTables(slot: String) throws(FerryError) -> [CDCTableRecord] {
+        try readDB("reading CDC table positions") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM cdc_tables WHERE slot_name = ?", arguments: [slot]).map { row in
+                CDCTableRecord(
+                    slotName: row["slot_name"], table: row["table_name"],
+                    position: LSN(rawValue: UInt64(bitPattern: row["position"] as Int64)),
+                    lastCommitAt: (row["last_commit_at"] as String?).flatMap(ISO8601.date),
+                    changesApplied: row["changes_applied"], updatedAt: ISO8601.date(row["updated_at"]) ?? .distantPast)
+            }
+        }
+    }
+}
