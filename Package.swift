@@ -23,8 +23,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
-        // The Delta Lake transaction log: actions, snapshot replay, atomic commits. Depends on nothing of Ferry's.
-        .target(name: "DeltaLake", swiftSettings: swiftSettings),
+        // The Delta Lake transaction log: actions, snapshot replay, atomic commits, Parquet checkpoints. Depends on
+        // nothing of Ferry's but Parquet.
+        .target(name: "DeltaLake", dependencies: ["Parquet"], swiftSettings: swiftSettings),
         .testTarget(name: "DeltaLakeTests", dependencies: ["DeltaLake", "FerryTestKit"], swiftSettings: swiftSettings),
         // Compression codecs for Parquet pages, linked from the system (libzstd-dev, libsnappy-dev, zlib1g-dev).
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),

@@ -1,13 +1,23 @@
 import Foundation
 
 /// A Delta table: reads snapshots and commits new versions with optimistic concurrency.
+///
+/// Every `checkpointInterval`-th commit (table property `delta.checkpointInterval`, default 10) is followed by a
+/// checkpoint, so readers replay a checkpoint and a few commits instead of the whole log.
 public struct DeltaTable: Sendable {
     public let store: any LogStore
+    /// Reads checkpoints when loading snapshots; `nil` replays JSON commits only.
     public var checkpoints: (any CheckpointReader)?
     /// Written in every commitInfo, e.g. `ferry/0.1.0`.
     public var engineInfo: String
+    /// Told when a checkpoint due after a commit could not be written; by default, a line on standard error.
+    ///
+    /// The commit stands regardless: a checkpoint only speeds up reading, and the next interval writes a new one.
+    public var onCheckpointFailure: @Sendable (DeltaError) -> Void = DeltaTable.warnOnStandardError
 
-    public init(store: any LogStore, checkpoints: (any CheckpointReader)? = nil, engineInfo: String) {
+    public init(
+        store: any LogStore, checkpoints: (any CheckpointReader)? = ParquetCheckpointReader(), engineInfo: String
+    ) {
         self.store = store
         self.checkpoints = checkpoints
         self.engineInfo = engineInfo
@@ -15,10 +25,9 @@ public struct DeltaTable: Sendable {
 
     public var root: String { store.root }
 
-    /// Whether the table has at least one commit.
+    /// Whether the table has at least one commit (or a checkpoint, once early commits were cleaned up).
     public func exists() throws(DeltaError) -> Bool {
-        if try !store.listCommitVersions().isEmpty { return true }
-        return try store.read("_delta_log/_last_checkpoint") != nil
+        LogListing(names: try store.list("_delta_log")).latestVersion != nil
     }
 
     public func snapshot(version: Int64? = nil) throws(DeltaError) -> Snapshot {
@@ -93,10 +102,31 @@ public struct DeltaTable: Sendable {
     }
 
     /// Commits `commit` as the next version; on a lost race, checks the winners for logical conflicts and retries.
+    /// Writes a checkpoint after it when one is due (see ``commitReporting(_:maxAttempts:)``); a checkpoint that
+    /// fails goes to ``onCheckpointFailure`` and never fails the commit.
     ///
     /// A `readVersion` of -1 creates the table: the actions must then include `protocol` and `metaData`, and the
     /// commit fails if another writer created the table first.
     public func commit(_ commit: Commit, maxAttempts: Int = 10) throws(DeltaError) -> CommitResult {
+        let report = try commitReporting(commit, maxAttempts: maxAttempts)
+        if case .failed(let error) = report.checkpoint { onCheckpointFailure(error) }
+        return report.result
+    }
+
+    /// Commits `commit` like ``commit(_:maxAttempts:)`` and reports the checkpoint that followed it.
+    public func commitReporting(_ commit: Commit, maxAttempts: Int = 10) throws(DeltaError) -> CommitReport {
+        let (result, configuration) = try write(commit, maxAttempts: maxAttempts)
+        guard case .committed(let version) = result else { return CommitReport(result: result, checkpoint: .notDue) }
+        return CommitReport(result: result, checkpoint: checkpointIfDue(version: version, configuration: configuration))
+    }
+
+    /// Writes the commit; returns its result and the table configuration in force after it.
+    private func write(
+        _ commit: Commit, maxAttempts: Int
+    ) throws(DeltaError) -> (CommitResult, configuration: [String: String]) {
+        var ownConfiguration: [String: String]?
+        for case .metadata(let m) in commit.actions { ownConfiguration = m.configuration }
+        var configuration = ownConfiguration ?? [:]
         if commit.readVersion < 0 {
             var actions: [Action] = [
                 .commitInfo(
@@ -114,15 +144,16 @@ public struct DeltaTable: Sendable {
                     .concurrentModification, "another writer created the table at the same time; run again", table: root
                 )
             }
-            return .committed(version: 0)
+            return (.committed(version: 0), configuration)
         }
         var version = commit.readVersion + 1
         let snapshotAtRead = try snapshot(version: commit.readVersion)
+        configuration = ownConfiguration ?? snapshotAtRead.metadata.configuration
         try TableFeatures.checkWritable(snapshotAtRead.protocolAction, table: root)
         if let txn = commit.transaction, let done = snapshotAtRead.transactionVersion(appId: txn.appId),
             done >= txn.version
         {
-            return .alreadyCommitted(tableVersion: snapshotAtRead.version)
+            return (.alreadyCommitted(tableVersion: snapshotAtRead.version), configuration)
         }
         if snapshotAtRead.metadata.configuration["delta.appendOnly"] == "true" && commit.removesData {
             throw DeltaError(
@@ -142,14 +173,16 @@ public struct DeltaTable: Sendable {
             }
             do throws(DeltaError) {
                 try store.writeCommit(version, try CommitCodec.encode(actions))
-                return .committed(version: version)
+                return (.committed(version: version), configuration)
             } catch {
                 guard error.code == .versionAlreadyExists && attempt < maxAttempts else { throw error }
                 // Someone else won `version`: look at what they did before trying the next one.
                 guard let data = try store.readCommit(version) else { continue }
                 let winner = try CommitCodec.decode(data, version: version)
                 if let conflict = conflict(of: commit, with: winner) {
-                    if case .alreadyCommitted = conflict { return .alreadyCommitted(tableVersion: version) }
+                    if case .alreadyCommitted = conflict {
+                        return (.alreadyCommitted(tableVersion: version), configuration)
+                    }
                     if case .conflict(let message) = conflict {
                         throw DeltaError(
                             .concurrentModification, "version \(version) by another writer \(message); run again",

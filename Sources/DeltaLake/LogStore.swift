@@ -21,6 +21,17 @@ public protocol LogStore: Sendable {
     func read(_ relativePath: String) throws(DeltaError) -> Data?
     /// Writes a file under the table root, replacing it atomically (for `_last_checkpoint` and data files).
     func write(_ relativePath: String, _ data: Data) throws(DeltaError)
+    /// Names of the files directly inside `relativeDirectory` (such as `_delta_log`), in no particular order;
+    /// empty when it does not exist. Checkpoints, unlike commits, can only be found by listing.
+    func list(_ relativeDirectory: String) throws(DeltaError) -> [String]
+    /// The local file-system path of a file under the table root, or `nil` when the store is not a local directory.
+    ///
+    /// Parquet checkpoints are read and written in place through it; other stores go through a temporary copy.
+    func localPath(_ relativePath: String) -> String?
+}
+
+extension LogStore {
+    public func localPath(_ relativePath: String) -> String? { nil }
 }
 
 /// A table on local disk.
@@ -64,17 +75,24 @@ public struct LocalLogStore: LogStore {
     }
 
     public func listCommitVersions() throws(DeltaError) -> [Int64] {
-        guard FileManager.default.fileExists(atPath: logDir) else { return [] }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: logDir)
-        } catch {
-            throw DeltaError(.io, "cannot list \(logDir): \(error)", table: root)
-        }
-        return names.compactMap { name -> Int64? in
+        try list("_delta_log").compactMap { name -> Int64? in
             guard name.hasSuffix(".json"), name.count == 25 else { return nil }
             return Int64(name.prefix(20))
         }.sorted()
+    }
+
+    public func list(_ relativeDirectory: String) throws(DeltaError) -> [String] {
+        let directory = root + "/" + relativeDirectory
+        guard FileManager.default.fileExists(atPath: directory) else { return [] }
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw DeltaError(.io, "cannot list \(directory): \(error)", table: root)
+        }
+    }
+
+    public func localPath(_ relativePath: String) -> String? {
+        root + "/" + relativePath
     }
 
     public func read(_ relativePath: String) throws(DeltaError) -> Data? {

@@ -2,8 +2,8 @@ import Foundation
 
 /// The state of a table at one version: protocol, metadata, live files, application transactions.
 ///
-/// Built by replaying commits in order (after the last checkpoint, when a `CheckpointReader` is given): the latest
-/// protocol and metadata win, the latest `txn` per appId wins, and `add`/`remove` reconcile by path.
+/// Built by replaying commits in order (after the newest usable checkpoint, when a `CheckpointReader` is given):
+/// the latest protocol and metadata win, the latest `txn` per appId wins, and `add`/`remove` reconcile by path.
 public struct Snapshot: Sendable {
     public var version: Int64
     public var protocolAction: ProtocolAction
@@ -18,6 +18,10 @@ public struct Snapshot: Sendable {
     public var transactionCommits: [String: Int64] = [:]
     /// Commit timestamps (from commitInfo, else the file) by version, for the versions replayed.
     public var commitTimestamps: [Int64: Int64]
+    /// The checkpoint replay started from, or `nil` when every commit was replayed from JSON.
+    ///
+    /// Transactions read from it record this version in ``transactionCommits``: their commit is at or before it.
+    public var checkpointVersion: Int64? = nil
 
     public func transactionVersion(appId: String) -> Int64? {
         transactions[appId]?.version
@@ -39,70 +43,48 @@ public struct Snapshot: Sendable {
     public var sizeInBytes: Int64 { files.values.reduce(0) { $0 + $1.size } }
 }
 
-/// Reads the actions of a checkpoint file; supplied by a Parquet-capable layer.
-public protocol CheckpointReader: Sendable {
-    func readCheckpoint(_ relativePath: String, version: Int64) throws(DeltaError) -> [Action]
-}
-
-/// `_delta_log/_last_checkpoint`.
-public struct LastCheckpoint: Sendable, Hashable, Codable {
-    public var version: Int64
-    public var size: Int64
-    public var parts: Int?
-    public var sizeInBytes: Int64?
-    public var numOfAddFiles: Int64?
-
-    public init(version: Int64, size: Int64, parts: Int? = nil, sizeInBytes: Int64? = nil, numOfAddFiles: Int64? = nil)
-    {
-        self.version = version
-        self.size = size
-        self.parts = parts
-        self.sizeInBytes = sizeInBytes
-        self.numOfAddFiles = numOfAddFiles
-    }
-}
-
 extension Snapshot {
     /// Loads the snapshot at `version` (the latest when `nil`).
+    ///
+    /// With a `checkpoints` reader, replay starts at the newest complete checkpoint at or before `version` and
+    /// continues with the JSON commits after it; a checkpoint that cannot be read is skipped for an older one
+    /// (or for the JSON commits from version 0, when they are all still there). Without one, only JSON commits
+    /// are replayed, which needs every commit from version 0.
+    /// - Throws: `versionNotFound` for a version past the latest, or one whose commits were cleaned up with no
+    ///   checkpoint at or before it; `corruptLog` for gaps and unreadable commits; `unsupportedFeature` for
+    ///   protocols and checkpoint kinds (V2) this library does not implement.
     public static func load(
-        store: any LogStore, version: Int64? = nil, checkpoints: (any CheckpointReader)? = nil
+        store: any LogStore, version: Int64? = nil, checkpoints: (any CheckpointReader)? = ParquetCheckpointReader()
     ) throws(DeltaError) -> Snapshot {
-        let versions = try store.listCommitVersions()
-        var start: Int64 = 0
-        var state = ReplayState()
-        var lastCheckpoint: LastCheckpoint?
-        if let data = try store.read("_delta_log/_last_checkpoint") {
-            lastCheckpoint = try? JSONDecoder().decode(LastCheckpoint.self, from: data)
-        }
-        if let cp = lastCheckpoint, cp.version <= (version ?? Int64.max) {
-            let firstJSON = versions.first ?? Int64.max
-            // Replay from the checkpoint when it is needed (older commits were cleaned up) or when we can read it.
-            if let checkpoints {
-                let name =
-                    "_delta_log/" + String(LocalLogStore.commitName(cp.version).dropLast(5)) + ".checkpoint.parquet"
-                for action in try checkpoints.readCheckpoint(name, version: cp.version) {
-                    state.apply(action, version: cp.version)
-                }
-                state.version = cp.version
-                start = cp.version + 1
-            } else if firstJSON > 0 {
-                throw DeltaError(
-                    .unsupportedFeature,
-                    "the log starts at a checkpoint (version \(cp.version)) and no checkpoint reader was given",
-                    table: store.root)
-            }
-        }
-        guard !versions.isEmpty || state.version >= 0 else {
+        let log = LogListing(names: try store.list("_delta_log"))
+        guard let latest = log.latestVersion else {
             throw DeltaError(.notATable, "no Delta log at \(store.root)/_delta_log", table: store.root)
         }
-        let target = version ?? max(versions.last ?? state.version, state.version)
-        if let version, version > (versions.last ?? state.version) {
+        if let version, version > latest || version < 0 {
             throw DeltaError(
-                .versionNotFound, "version \(version) does not exist (latest is \(versions.last ?? state.version))",
+                .versionNotFound, "version \(version) does not exist (latest is \(latest))", table: store.root)
+        }
+        let target = version ?? latest
+        var state = ReplayState()
+        if let checkpoints {
+            try state.applyCheckpoint(log: log, target: target, reader: checkpoints, store: store)
+        } else if log.commits.first != 0, let newest = log.checkpoints.first {
+            throw DeltaError(
+                .unsupportedFeature,
+                "the log starts at a checkpoint (version \(newest.version)) and no checkpoint reader was given",
                 table: store.root)
         }
-        var expected = start
-        for v in versions where v >= start && v <= target {
+        if state.version < 0 && log.commits.first != 0 {
+            let oldest = log.checkpoints.last.map { "; the oldest checkpoint is at version \($0.version)" } ?? ""
+            throw DeltaError(
+                .versionNotFound,
+                "version \(target) cannot be reconstructed: the JSON commits before version "
+                    + "\(log.commits.first ?? latest) were cleaned up and no checkpoint at or before version \(target) "
+                    + "exists\(oldest)",
+                table: store.root)
+        }
+        var expected = state.version + 1
+        for v in log.commits where v > state.version && v <= target {
             if v != expected {
                 throw DeltaError(
                     .corruptLog, "the log has a gap: version \(expected) is missing before \(v)", table: store.root)
@@ -126,7 +108,7 @@ extension Snapshot {
         return Snapshot(
             version: state.version, protocolAction: p, metadata: m, files: state.files, tombstones: state.tombstones,
             transactions: state.transactions, transactionCommits: state.transactionCommits,
-            commitTimestamps: state.timestamps)
+            commitTimestamps: state.timestamps, checkpointVersion: state.checkpointVersion)
     }
 }
 
@@ -139,6 +121,39 @@ struct ReplayState {
     var transactions: [String: SetTransaction] = [:]
     var transactionCommits: [String: Int64] = [:]
     var timestamps: [Int64: Int64] = [:]
+    var checkpointVersion: Int64?
+
+    /// Starts the replay from the best readable checkpoint at or before `target`, if any.
+    ///
+    /// A checkpoint that fails to read is passed over for the next best, since any complete checkpoint or the
+    /// full JSON history gives the same state. A V2 checkpoint is never passed over: its table needs a feature
+    /// this library lacks, and an older checkpoint would not make reading it right.
+    mutating func applyCheckpoint(
+        log: LogListing, target: Int64, reader: any CheckpointReader, store: any LogStore
+    ) throws(DeltaError) {
+        var firstFailure: DeltaError?
+        for checkpoint in log.checkpoints(atOrBefore: target, hint: LastCheckpoint.read(from: store)) {
+            if checkpoint.kind == .uuidNamed {
+                throw TableFeatures.v2CheckpointRefusal(
+                    "checkpoint \(checkpoint.names[0]) is a V2 (UUID-named) checkpoint", table: store.root)
+            }
+            do throws(DeltaError) {
+                var actions: [Action] = []
+                for path in checkpoint.paths {
+                    actions += try reader.readCheckpoint(path, version: checkpoint.version, store: store)
+                }
+                for action in actions { apply(action, version: checkpoint.version) }
+                version = checkpoint.version
+                checkpointVersion = checkpoint.version
+                return
+            } catch {
+                if error.code == .unsupportedFeature { throw error }
+                firstFailure = firstFailure ?? error
+            }
+        }
+        // Every checkpoint failed: the JSON commits from version 0 are the only other way to the state.
+        if let firstFailure, log.commits.first != 0 { throw firstFailure }
+    }
 
     mutating func apply(_ action: Action, version: Int64) {
         switch action {

@@ -30,6 +30,16 @@ public enum TableFeatures {
         }
     }
 
+    /// The error for a table whose checkpoints follow the V2 spec (UUID-named files, sidecars): their file
+    /// actions may live in sidecar files this library does not read, so the table is refused rather than read
+    /// without them.
+    static func v2CheckpointRefusal(_ what: String, table: String) -> DeltaError {
+        DeltaError(
+            .unsupportedFeature,
+            "\(what): the table needs reader feature v2Checkpoint, which ferry does not implement; it is never read wrongly",
+            table: table)
+    }
+
     /// Checks that this library may write to a table with protocol `p`.
     public static func checkWritable(_ p: ProtocolAction, table: String) throws(DeltaError) {
         try checkReadable(p, table: table)
