@@ -24,7 +24,7 @@ public struct PostgresDestination: Destination {
 
 /// One table written through one connection. Used by one thread at a time (see `PGConnection`).
 final class PostgresTableWriter: TableWriter {
-    private let conn: PGConnection
+    let conn: PGConnection
     /// The target, with its schema resolved.
     let table: TableName
     private var plan: PostgresWritePlan?
@@ -37,10 +37,10 @@ final class PostgresTableWriter: TableWriter {
         self.table = table
     }
 
-    private var label: String { table.description }
-    private var qualified: String { PostgresSQL.qualifiedName(table) }
+    var label: String { table.description }
+    var qualified: String { PostgresSQL.qualifiedName(table) }
 
-    private func describeTarget() throws(FerryError) -> PGTableInfo? {
+    func describeTarget() throws(FerryError) -> PGTableInfo? {
         try PostgresCatalog.describe(conn, table, kinds: PostgresCatalog.tableKinds)
     }
 
@@ -102,7 +102,7 @@ final class PostgresTableWriter: TableWriter {
         }
     }
 
-    private func planner(schema: TableSchema, mode: WriteMode) throws(FerryError) -> PostgresWritePlanner {
+    func planner(schema: TableSchema, mode: WriteMode) throws(FerryError) -> PostgresWritePlanner {
         let existing = try describeTarget()
         let schemaName = table.schema ?? "public"
         let conn = self.conn

@@ -58,7 +58,7 @@ struct PostgresWritePlanner {
     }
 
     /// `CREATE TABLE` with the columns and, unless `withPrimaryKey` is false (staging), the primary key.
-    private func createTable(_ name: String, withPrimaryKey: Bool) -> String {
+    func createTable(_ name: String, withPrimaryKey: Bool) -> String {
         var parts = columnDefinitions(schema.columns)
         if withPrimaryKey && !schema.primaryKey.isEmpty {
             parts.append("PRIMARY KEY (" + schema.primaryKey.map(q).joined(separator: ", ") + ")")
@@ -66,13 +66,13 @@ struct PostgresWritePlanner {
         return "CREATE TABLE \(qualified(name)) (" + parts.joined(separator: ", ") + ")"
     }
 
-    private func createIndex(_ index: IndexSpec, name: String, on table: String) -> String {
+    func createIndex(_ index: IndexSpec, name: String, on table: String) -> String {
         "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(q(name)) ON \(qualified(table)) ("
             + index.columns.map(q).joined(separator: ", ") + ")"
     }
 
     /// Final index names: the source's name when it is free in the target schema, else `<table>_<cols>_idx`.
-    private func indexNames() throws(FerryError) -> [String] {
+    func indexNames() throws(FerryError) -> [String] {
         var chosen: Set<String> = []
         var names: [String] = []
         for index in schema.indexes {
@@ -192,15 +192,10 @@ struct PostgresWritePlanner {
             let selectList = zip(schema.columns, targetTypes).map { c, t in
                 t.viaText ? q(c.name) + "::" + t.ddl : q(c.name)
             }.joined(separator: ", ")
-            var insert = "INSERT INTO \(qualified(target.name)) (\(columns)) SELECT \(selectList) FROM \(temp)"
-            if let key = upsertKey {
-                let updates = schema.columns.filter { !key.contains($0.name) }.map {
-                    "\(q($0.name)) = EXCLUDED.\(q($0.name))"
-                }
-                insert += " ON CONFLICT (" + key.map(q).joined(separator: ", ") + ") DO "
-                insert += updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", ")
-            }
-            finish.append(insert)
+            finish.append(
+                Self.insertSQL(
+                    into: qualified(target.name), columns: columns, select: selectList, from: temp,
+                    upsertKey: upsertKey, updating: schema.columns.map(\.name)))
         } else {
             copyInto = qualified(target.name)
         }
@@ -212,6 +207,22 @@ struct PostgresWritePlanner {
         plan.prepare = prepare
         plan.finish = finish
         return plan
+    }
+
+    /// `INSERT INTO target (columns) SELECT select FROM source`; with an `upsertKey`, a row whose key exists updates
+    /// the `updating` columns (key columns excepted) from the incoming row instead, and only those.
+    static func insertSQL(
+        into target: String, columns: String, select: String, from source: String, upsertKey: [String]?,
+        updating: [String]
+    ) -> String {
+        var insert = "INSERT INTO \(target) (\(columns)) SELECT \(select) FROM \(source)"
+        if let key = upsertKey {
+            let q = PostgresSQL.quoteIdent
+            let updates = updating.filter { !key.contains($0) }.map { "\(q($0)) = EXCLUDED.\(q($0))" }
+            insert += " ON CONFLICT (" + key.map(q).joined(separator: ", ") + ") DO "
+            insert += updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", ")
+        }
+        return insert
     }
 
     private func copySQL(into table: String) -> String {
@@ -248,7 +259,7 @@ struct PostgresWritePlanner {
         return statements
     }
 
-    private func checkUpsertKey(_ key: [String]) throws(FerryError) {
+    func checkUpsertKey(_ key: [String]) throws(FerryError) {
         let wanted = Set(key)
         guard !key.isEmpty else {
             throw FerryError(
