@@ -20,8 +20,12 @@ import Testing
                 with: Data(contentsOf: URL(fileURLWithPath: dir.file("_delta_log/_last_checkpoint")))) as? [String: Int]
         )
         let atTwenty = try Snapshot.load(store: sample.table.store, version: 20, checkpoints: nil)
+        let recent = atTwenty.tombstones.filter { $0.key != SampleTable.path(1) }
+        let bytes = try FileManager.default.attributesOfItem(atPath: dir.checkpointPath(20))[.size] as? Int
         #expect(last["version"] == 20)
         #expect(last["numOfAddFiles"] == atTwenty.files.count)
+        #expect(last["size"] == 2 + atTwenty.transactions.count + atTwenty.files.count + recent.count)
+        #expect(last["sizeInBytes"] == bytes)
 
         // delta-rs on the table as it is, and on a copy without the commits the checkpoint at 20 replaces,
         // which it can only read through that checkpoint.
@@ -96,7 +100,6 @@ import Testing
                 == "struct<minReaderVersion: int32, minWriterVersion: int32, readerFeatures: list<element: string>, "
                 + "writerFeatures: list<element: string>>")
         let rows = result?["rows"] as? [String: Int] ?? [:]
-        let recent = atTwenty.tombstones.filter { $0.key != SampleTable.path(1) }
         #expect(rows == ["txn": 2, "add": atTwenty.files.count, "remove": recent.count, "metaData": 1, "protocol": 1])
     }
 
