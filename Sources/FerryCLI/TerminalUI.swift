@@ -78,6 +78,18 @@ final class TerminalConfirmation: ReplaceConfirmation, @unchecked Sendable {
 }
 
 enum Format {
+    /// `512 B`, `1.5 MiB`, `2.0 GiB`.
+    static func bytes(_ n: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(n)
+        var unit = 0
+        while abs(value) >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(n) B" : String(format: "%.1f %@", value, units[unit])
+    }
+
     static func seconds(_ s: Double) -> String {
         if s < 1 { return String(format: "%.0f ms", s * 1000) }
         if s < 90 { return String(format: "%.1f s", s) }

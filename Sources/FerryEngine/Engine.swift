@@ -118,17 +118,21 @@ public struct Engine: Sendable {
     private func record(_ outcome: TableOutcome, runId: String) {
         guard let store, !dryRun else { return }
         do {
-            try store.record(
-                TableRunRecord(
-                    runId: runId, table: outcome.table, syncMode: outcome.syncMode.rawValue,
-                    modeChosen: outcome.modeChosen, strategy: outcome.strategy, rowsRead: outcome.rowsRead,
-                    rowsWritten: outcome.rowsWritten, bytes: outcome.bytes, watermarkBefore: outcome.watermarkBefore,
-                    watermarkAfter: outcome.watermarkAfter, startedAt: outcome.startedAt,
-                    finishedAt: outcome.finishedAt, status: outcome.status.rawValue,
-                    error: outcome.error?.message, attempts: outcome.attempts))
+            try store.record(outcome.record(runId: runId))
         } catch {
             logger.error(
                 "could not record the table run", metadata: ["table": "\(outcome.table)", "error": "\(error)"])
         }
+    }
+}
+
+extension TableOutcome {
+    /// The audit-trail row for this outcome.
+    public func record(runId: String) -> TableRunRecord {
+        TableRunRecord(
+            runId: runId, table: table, syncMode: syncMode.rawValue, modeChosen: modeChosen, strategy: strategy,
+            rowsRead: rowsRead, rowsWritten: rowsWritten, bytes: bytes, watermarkBefore: watermarkBefore,
+            watermarkAfter: watermarkAfter, startedAt: startedAt, finishedAt: finishedAt, status: status.rawValue,
+            error: error?.message, attempts: attempts)
     }
 }

@@ -47,6 +47,26 @@ public struct TableOutcome: Sendable {
     public var startedAt: Date
     public var finishedAt: Date
 
+    public init(
+        table: String, syncMode: SyncMode, status: Status, plan: TablePlan? = nil, rowsRead: Int64 = 0,
+        rowsWritten: Int64 = 0, bytes: Int64 = 0, watermarkBefore: String? = nil, watermarkAfter: String? = nil,
+        error: FerryError? = nil, attempts: Int = 1, startedAt: Date, finishedAt: Date
+    ) {
+        self.table = table
+        self.syncMode = syncMode
+        self.status = status
+        self.plan = plan
+        self.rowsRead = rowsRead
+        self.rowsWritten = rowsWritten
+        self.bytes = bytes
+        self.watermarkBefore = watermarkBefore
+        self.watermarkAfter = watermarkAfter
+        self.error = error
+        self.attempts = attempts
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+
     public var modeChosen: String { plan?.modeChosen ?? "-" }
     public var strategy: String { plan?.strategy ?? "-" }
     public var duration: Double { finishedAt.timeIntervalSince(startedAt) }
