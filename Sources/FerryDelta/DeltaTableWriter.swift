@@ -193,6 +193,11 @@ final class DeltaTableWriter: TableWriter {
     func checkEvolution(from existing: TableSchema, to schema: TableSchema) throws(FerryError) {
         // A replace rewrites every file, so it may change the schema freely.
         if case .replace = mode { return }
+        try checkColumns(from: existing, to: schema)
+    }
+
+    /// Throws unless `schema` fits the table's columns: same Delta types, and no NOT NULL column it lacks.
+    func checkColumns(from existing: TableSchema, to schema: TableSchema) throws(FerryError) {
         for column in schema.columns {
             if let current = existing.column(named: column.name),
                 DeltaTypeMapping.deltaType(current.type) != DeltaTypeMapping.deltaType(column.type)
@@ -243,37 +248,9 @@ final class DeltaTableWriter: TableWriter {
         var operation = "WRITE"
         var parameters: [String: JSONValue] = ["ferryRunId": .string(options.runId)]
 
-        let structType = DeltaTypeMapping.structType(schema)
-        if let current {
-            let existing = (try? current.schema) ?? StructType(fields: [])
-            var merged = mergedSchema(existing, structType)
-            if case .replace = mode { merged = structType }
-            if merged != existing
-                || (!schema.primaryKey.isEmpty && current.metadata.configuration[DeltaTypeMapping.primaryKeyKey] == nil)
-            {
-                var metadata = current.metadata
-                metadata.schemaString = merged.json
-                if !schema.primaryKey.isEmpty {
-                    metadata.configuration[DeltaTypeMapping.primaryKeyKey] = schema.primaryKey.joined(separator: ",")
-                }
-                actions.append(.metadata(metadata))
-                let needed = TableFeatures.minimalProtocol(for: merged)
-                if needed.minReaderVersion > current.protocolAction.minReaderVersion {
-                    actions.append(.protocol(needed))
-                }
-            }
-        } else {
-            var configuration: [String: String] = [:]
-            if !schema.primaryKey.isEmpty {
-                configuration[DeltaTypeMapping.primaryKeyKey] = schema.primaryKey.joined(separator: ",")
-            }
-            actions.append(.protocol(TableFeatures.minimalProtocol(for: structType)))
-            actions.append(
-                .metadata(
-                    MetadataAction(
-                        name: label, schemaString: structType.json, partitionColumns: partitionBy,
-                        configuration: configuration, createdTime: now)))
-        }
+        let isReplace = if case .replace = mode { true } else { false }
+        actions += schemaActions(
+            current: current, schema: schema, replace: isReplace, partitionBy: partitionBy, now: now)
 
         switch mode {
         case .replace:
@@ -292,8 +269,11 @@ final class DeltaTableWriter: TableWriter {
             operation = "MERGE"
             parameters["predicate"] = .string("key(\(key.joined(separator: ", ")))")
             if let current, !incomingKeys.isEmpty {
+                let existing = DeltaTypeMapping.tableSchema(
+                    (try? current.schema) ?? StructType(fields: []), configuration: current.metadata.configuration)
                 let rewrite = try MergeRewriter(
-                    writer: self, snapshot: current, keys: incomingKeys, keyColumns: key, columns: schema.columns
+                    writer: self, snapshot: current, keys: incomingKeys, keyColumns: key,
+                    columns: MergeRewriter.columns(existing: existing, incoming: schema), partitionBy: partitionBy
                 ).run()
                 for old in rewrite.removed {
                     actions.append(
@@ -342,6 +322,52 @@ final class DeltaTableWriter: TableWriter {
             }
         }
         throw ahead
+    }
+
+    /// The `protocol` and `metaData` actions a commit needs: the table's first ones when `current` is nil; else a
+    /// new `metaData` when the schema grows (or, for a replace, changes) or the primary key is not recorded yet,
+    /// with a higher protocol when the new schema needs one.
+    func schemaActions(
+        current: Snapshot?, schema: TableSchema, replace: Bool, partitionBy: [String], now: Int64
+    ) -> [Action] {
+        let structType = DeltaTypeMapping.structType(schema)
+        var actions: [Action] = []
+        if let current {
+            let existing = (try? current.schema) ?? StructType(fields: [])
+            let merged = replace ? structType : mergedSchema(existing, structType)
+            if merged != existing
+                || (!schema.primaryKey.isEmpty && current.metadata.configuration[DeltaTypeMapping.primaryKeyKey] == nil)
+            {
+                var metadata = current.metadata
+                metadata.schemaString = merged.json
+                if !schema.primaryKey.isEmpty {
+                    metadata.configuration[DeltaTypeMapping.primaryKeyKey] = schema.primaryKey.joined(separator: ",")
+                }
+                actions.append(.metadata(metadata))
+                let needed = TableFeatures.minimalProtocol(for: merged)
+                if needed.minReaderVersion > current.protocolAction.minReaderVersion {
+                    actions.append(.protocol(needed))
+                }
+            }
+        } else {
+            var configuration: [String: String] = [:]
+            if !schema.primaryKey.isEmpty {
+                configuration[DeltaTypeMapping.primaryKeyKey] = schema.primaryKey.joined(separator: ",")
+            }
+            actions.append(.protocol(TableFeatures.minimalProtocol(for: structType)))
+            actions.append(
+                .metadata(
+                    MetadataAction(
+                        name: label, schemaString: structType.json, partitionColumns: partitionBy,
+                        configuration: configuration, createdTime: now)))
+        }
+        return actions
+    }
+
+    /// Deletes data files written for a commit that did not happen (readers never saw them: the log does not
+    /// name them).
+    func deleteUncommitted(_ files: [AddFile]) {
+        for file in files { try? FileManager.default.removeItem(atPath: dataPath(file.path)) }
     }
 
     func mergedSchema(_ existing: StructType, _ incoming: StructType) -> StructType {

@@ -3,46 +3,100 @@ import FerryCore
 import Foundation
 import Parquet
 
-/// Copy-on-write merge: rewrites only the files that hold rows whose key arrives again, one row group at a time.
+/// Copy-on-write merge: rewrites only the files that hold rows whose key arrives again (or is deleted), one row
+/// group at a time.
 ///
 /// Memory is bounded by the incoming key set and one row group, never by the table (delta-rs' merge grows with
 /// the target: delta-rs#2573).
 struct MergeRewriter {
     let writer: DeltaTableWriter
     let snapshot: Snapshot
+    /// Keys whose rows are dropped from the files (see `key(of:row:at:)` for their form).
     let keys: Set<[ScalarValue]>
     let keyColumns: [String]
+    /// The columns files are read and rewritten with: every column of the table, so rows kept lose nothing.
     let columns: [Column]
+    let partitionBy: [String]
+    /// For these keys, the values at these indexes of `columns` of the row being dropped end up in
+    /// `Result.captured` (a change set's unchanged columns keep the old row's value).
+    var capture: [[ScalarValue]: [Int]] = [:]
 
     struct Result {
         var removed: [AddFile] = []
         var added: [AddFile] = []
+        var captured: [[ScalarValue]: [ScalarValue?]] = [:]
     }
 
+    /// Stands for NULL in keys, which a primary key never holds but a merge key of another table may.
+    static let nullKey = ScalarValue.text("\u{0}NULL")
+
+    /// The key of `row` in `batch`, from the columns at `indexes`.
+    static func key(of batch: RecordBatch, row: Int, at indexes: [Int]) -> [ScalarValue] {
+        indexes.map { i in ScalarValue(vector: batch.vectors[i], row: row, type: batch.columns[i].type) ?? nullKey }
+    }
+
+    /// The columns a rewrite carries: the table's in its order (typed as `incoming` where it has the column: both
+    /// map to the same Delta type), then the new ones. Nullable where either side is, since rows already in the
+    /// table may have no value for a column the source now declares NOT NULL.
+    static func columns(existing: TableSchema, incoming: TableSchema) -> [Column] {
+        var out: [Column] = existing.columns.map { column in
+            guard var newer = incoming.column(named: column.name) else { return column }
+            newer.nullable = newer.nullable || column.nullable
+            return newer
+        }
+        for column in incoming.columns where existing.column(named: column.name) == nil {
+            var added = column
+            added.nullable = true
+            out.append(added)
+        }
+        return out
+    }
+
+    /// Rewrites the files that hold any of `keys`; on failure, deletes what it wrote.
     func run() throws(FerryError) -> Result {
         var result = Result()
-        let firstKeyType = columns.first { $0.name == keyColumns[0] }?.type ?? .int64
-        let firsts = keys.compactMap(\.first)
-        let low = firsts.min { ($0.compare(to: $1) ?? 0) < 0 }
-        let high = firsts.max { ($0.compare(to: $1) ?? 0) < 0 }
-        for file in snapshot.files.values.sorted(by: { $0.path < $1.path }) {
-            if let stats = file.parsedStats(), let low, let high,
-                let fmin = FileStatsBuilder.scalar(stats.minValues?[keyColumns[0]], type: firstKeyType),
-                let fmax = FileStatsBuilder.scalar(stats.maxValues?[keyColumns[0]], type: firstKeyType),
-                (fmax.compare(to: low) ?? 0) < 0 || (fmin.compare(to: high) ?? 0) > 0
-            {
-                continue  // the file's key range cannot hold any incoming key
+        do throws(FerryError) {
+            let candidates = try candidateFiles()
+            for file in candidates {
+                if let rewritten = try rewrite(file, into: &result) {
+                    result.removed.append(file)
+                    result.added += rewritten
+                }
             }
-            if let rewritten = try rewrite(file) {
-                result.removed.append(file)
-                result.added += rewritten
-            }
+        } catch {
+            writer.deleteUncommitted(result.added)
+            throw error
         }
         return result
     }
 
-    /// The file's surviving rows in new files, or `nil` when no row of the file is replaced.
-    func rewrite(_ file: AddFile) throws(FerryError) -> [AddFile]? {
+    /// The files whose first-key range (from their statistics) holds at least one incoming key; files without
+    /// usable statistics are always candidates.
+    func candidateFiles() throws(FerryError) -> [AddFile] {
+        let files = snapshot.files.values.sorted { $0.path < $1.path }
+        guard let firstKey = columns.first(where: { $0.name == keyColumns[0] }) else {
+            throw FerryError(.schema, "merge key column \(keyColumns[0]) is not in the table", table: writer.label)
+        }
+        let firsts = keys.compactMap(\.first).sorted { ($0.compare(to: $1) ?? 0) < 0 }
+        return files.filter { file in
+            guard let stats = file.parsedStats(),
+                let low = FileStatsBuilder.scalar(stats.minValues?[firstKey.name], type: firstKey.type),
+                let high = FileStatsBuilder.scalar(stats.maxValues?[firstKey.name], type: firstKey.type)
+            else { return true }
+            // The first incoming key at or above the file's minimum must not pass its maximum.
+            var lo = 0
+            var hi = firsts.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if let c = firsts[mid].compare(to: low), c < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            guard lo < firsts.count else { return false }
+            return (firsts[lo].compare(to: high) ?? 0) <= 0
+        }
+    }
+
+    /// The file's surviving rows in new files, or `nil` when no row of the file is dropped.
+    func rewrite(_ file: AddFile, into result: inout Result) throws(FerryError) -> [AddFile]? {
         let path = writer.dataPath(file.path)
         let reader: ParquetReader
         do throws(ParquetError) {
@@ -52,29 +106,38 @@ struct MergeRewriter {
         }
         let names = reader.schema.fields.map(\.name)
         let keyIndexes = keyColumns.compactMap { columns.map(\.name).firstIndex(of: $0) }
-        var out: PartitionedFiles?
+        let out = PartitionedFiles(
+            directory: writer.path, columns: columns, partitionBy: partitionBy, options: writer.options,
+            label: writer.label)
         var replaced = false
         var added: [AddFile] = []
-        for rg in 0..<reader.rowGroupCount {
-            let batch = try readRowGroup(reader, rg, names: names, partitionValues: file.partitionValues)
-            var keep = [Bool](repeating: true, count: batch.rowCount)
-            for r in 0..<batch.rowCount {
-                let key = keyIndexes.map {
-                    ScalarValue(vector: batch.vectors[$0], row: r, type: columns[$0].type) ?? .text("\u{0}NULL")
-                }
-                if keys.contains(key) {
+        do throws(FerryError) {
+            for rg in 0..<reader.rowGroupCount {
+                let batch = try readRowGroup(reader, rg, names: names, partitionValues: file.partitionValues)
+                var keep = [Bool](repeating: true, count: batch.rowCount)
+                for r in 0..<batch.rowCount {
+                    let key = Self.key(of: batch, row: r, at: keyIndexes)
+                    guard keys.contains(key) else { continue }
                     keep[r] = false
                     replaced = true
+                    if let wanted = capture[key] {
+                        result.captured[key] = wanted.map {
+                            ScalarValue(vector: batch.vectors[$0], row: r, type: columns[$0].type)
+                        }
+                    }
                 }
+                added += try out.write(batch.filtered(keep))
             }
-            if out == nil { out = writer.makeFiles() }
-            if let out { added += try out.write(batch.filtered(keep)) }
+            guard replaced else {
+                out.discard()
+                return nil
+            }
+            added += try out.finish()
+        } catch {
+            out.discard()
+            writer.deleteUncommitted(added)
+            throw error
         }
-        guard replaced else {
-            out?.discard()
-            return nil
-        }
-        if let out { added += try out.finish() }
         return added
     }
 

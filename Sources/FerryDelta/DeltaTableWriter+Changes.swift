@@ -1,0 +1,118 @@
+import DeltaLake
+import FerryCore
+import Foundation
+
+/// Change sets (CDC) applied to a Delta table as one commit.
+///
+/// The commit removes the files that held touched keys and adds their rewritten survivors and the new rows, and it
+/// carries the position as the pipeline's `txn`: the data and the position land in one atomic step, and a replay
+/// after a crash finds its position already in the log and writes nothing.
+extension DeltaTableWriter: ChangeWriter {
+    /// Rows per batch while writing a change set's rows (memory: one batch on top of the change set).
+    static let changeBatchRows = 4096
+
+    /// The `txn` appId holding `pipeline`'s position; the version is the LSN's bit pattern.
+    static func changeAppId(_ pipeline: String) -> String { "ferry-cdc:\(pipeline)" }
+
+    func appliedPosition(pipeline: String) throws(FerryError) -> LSN? {
+        guard let snapshot = try loadSnapshot() else { return nil }
+        return snapshot.transactionVersion(appId: Self.changeAppId(pipeline)).map {
+            LSN(rawValue: UInt64(bitPattern: $0))
+        }
+    }
+
+    func apply(_ changes: ChangeSet, schema: TableSchema, position: LSN, pipeline: String) throws(FerryError) -> Bool {
+        let current = try loadSnapshot()
+        let appId = Self.changeAppId(pipeline)
+        if let done = current?.transactionVersion(appId: appId), LSN(rawValue: UInt64(bitPattern: done)) >= position {
+            return false
+        }
+        guard !schema.primaryKey.isEmpty else {
+            throw FerryError(
+                .schema, "change streams need a primary key to apply updates and deletes", table: label)
+        }
+        // Files carry every column of the table, so rows kept by a rewrite lose nothing.
+        var columns = schema.columns
+        var partitions = configuredPartitions
+        if let current {
+            let existing: TableSchema
+            do throws(DeltaError) {
+                existing = DeltaTypeMapping.tableSchema(
+                    try current.schema, configuration: current.metadata.configuration)
+            } catch {
+                throw self.error(error)
+            }
+            try checkColumns(from: existing, to: schema)
+            columns = MergeRewriter.columns(existing: existing, incoming: schema)
+            partitions = current.metadata.partitionColumns
+        }
+        for p in partitions where !columns.contains(where: { $0.name == p }) {
+            throw FerryError(.schema, "partition column \(p) is not in the table", table: label)
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw FerryError(.io, "cannot create \(path): \(error)", table: label)
+        }
+        let rows = try ChangedRows(changes, schema: schema, columns: columns, writer: self)
+        var removed: [AddFile] = []
+        var added: [AddFile] = []
+        do throws(FerryError) {
+            var captured: [[ScalarValue]: [ScalarValue?]] = [:]
+            if let current, changes.truncated {
+                removed = Array(current.files.values)
+            } else if let current, !rows.touched.isEmpty {
+                var rewriter = MergeRewriter(
+                    writer: self, snapshot: current, keys: rows.touched, keyColumns: schema.primaryKey,
+                    columns: columns, partitionBy: partitions)
+                rewriter.capture = rows.capture
+                let merged = try rewriter.run()
+                removed = merged.removed
+                added = merged.added
+                captured = merged.captured
+            }
+            added += try rows.write(captured: captured, partitionBy: partitions)
+            let committed = try commitChanges(
+                changes, schema: schema, current: current, partitions: partitions, removed: removed, added: added,
+                transaction: SetTransaction(appId: appId, version: Int64(bitPattern: position.rawValue)),
+                parameters: ["pipeline": .string(pipeline), "position": .string(position.description)])
+            if !committed { deleteUncommitted(added) }
+            return committed
+        } catch {
+            deleteUncommitted(added)
+            throw error
+        }
+    }
+
+    /// One commit of `removed` and `added` with the schema's metadata when it evolved (or the table is new) and
+    /// `transaction`; `false` when the log already holds the transaction (another writer applied it meanwhile).
+    private func commitChanges(
+        _ changes: ChangeSet, schema: TableSchema, current: Snapshot?, partitions: [String], removed: [AddFile],
+        added: [AddFile], transaction: SetTransaction, parameters: [String: JSONValue]
+    ) throws(FerryError) -> Bool {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var actions = schemaActions(current: current, schema: schema, replace: false, partitionBy: partitions, now: now)
+        actions += removed.map { file in
+            .remove(
+                RemoveFile(
+                    path: file.path, deletionTimestamp: now, partitionValues: file.partitionValues, size: file.size))
+        }
+        actions += added.map { .add($0) }
+        var parameters = parameters
+        parameters["predicate"] = .string("key(\(schema.primaryKey.joined(separator: ", ")))")
+        parameters["truncated"] = .string(String(changes.truncated))
+        parameters["deletedKeys"] = .string(String(changes.deletes.count))
+        parameters["upsertedRows"] = .string(String(changes.upsertCount))
+        let commit = DeltaTable.Commit(
+            actions: actions, operation: "MERGE", parameters: parameters, readVersion: current?.version ?? -1,
+            readFiles: Set(removed.map(\.path)), transaction: transaction)
+        do throws(DeltaError) {
+            switch try table.commit(commit) {
+            case .committed: return true
+            case .alreadyCommitted: return false
+            }
+        } catch {
+            throw self.error(error)
+        }
+    }
+}
