@@ -27,9 +27,15 @@ public final class PGConnection {
     public let endpoint: String
 
     /// Connects with `PQconnectdb` and fails with a `.connection` error unless the connection is usable.
-    public init(config: PostgresConnectionConfig) throws(FerryError) {
-        endpoint = config.redactedDescription
-        guard let c = PQconnectdb(config.conninfo()) else {
+    public convenience init(config: PostgresConnectionConfig) throws(FerryError) {
+        try self.init(conninfo: config.conninfo(), endpoint: config.redactedDescription)
+    }
+
+    /// Connects with a ready-made conninfo (a replication connection adds `replication=database`); `endpoint`
+    /// names the server in messages and must not contain the password.
+    init(conninfo: String, endpoint: String) throws(FerryError) {
+        self.endpoint = endpoint
+        guard let c = PQconnectdb(conninfo) else {
             throw FerryError(.connection, "cannot connect to \(endpoint): libpq could not allocate a connection")
         }
         guard PQstatus(c) == CONNECTION_OK else {
@@ -230,7 +236,7 @@ public final class PGConnection {
 
     /// Reads results until `PQgetResult` returns NULL; throws the first error; returns the COPY row count.
     @discardableResult
-    private func drainResults(_ c: OpaquePointer, context: String, table: String?) throws(FerryError) -> Int64? {
+    func drainResults(_ c: OpaquePointer, context: String, table: String?) throws(FerryError) -> Int64? {
         var failure: FerryError?
         var count: Int64?
         while let res = PQgetResult(c) {
@@ -248,7 +254,7 @@ public final class PGConnection {
         return count
     }
 
-    private func check(
+    func check(
         _ res: OpaquePointer?, context: String, table: String?, expect: [ExecStatusType]
     ) throws(FerryError) -> OpaquePointer {
         guard let res else { throw connectionError(context: context, table: table) }
@@ -276,7 +282,7 @@ public final class PGConnection {
         return String(cString: p)
     }
 
-    private func connectionError(context: String, table: String?) -> FerryError {
+    func connectionError(context: String, table: String?) -> FerryError {
         let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "connection closed"
         return PostgresErrors.make(
             context: context, primary: message.isEmpty ? "connection lost" : message, sqlState: nil,

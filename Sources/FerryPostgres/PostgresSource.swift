@@ -12,11 +12,27 @@ public struct PostgresSource: Source {
 
     /// Opens a connection, starts the snapshot and reads the table's definition in it.
     public func openReader(_ table: TableName) throws(FerryError) -> any TableReader {
+        try Self.openReader(table, config: config, snapshot: nil)
+    }
+
+    /// Opens `table` in a new `REPEATABLE READ READ ONLY` transaction; with `snapshot`, the transaction imports
+    /// that exported snapshot (`SET TRANSACTION SNAPSHOT`) so it sees exactly what a replication slot's creation
+    /// saw.
+    static func openReader(
+        _ table: TableName, config: PostgresConnectionConfig, snapshot: String?
+    ) throws(FerryError) -> PostgresTableReader {
         let conn = try PGConnection(config: config)
         do throws(FerryError) {
             try conn.exec(
                 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", context: "starting a snapshot of \(table)",
                 table: table.description)
+            if let snapshot {
+                let literal = try conn.escapeLiteral(
+                    snapshot, context: "importing snapshot \(snapshot)", table: table.description)
+                try conn.exec(
+                    "SET TRANSACTION SNAPSHOT \(literal)", context: "importing snapshot \(snapshot) for \(table)",
+                    table: table.description)
+            }
             let schema = try PostgresCatalog.resolvedSchema(conn, table)
             let resolved = TableName(schema: schema, name: table.name)
             guard let info = try PostgresCatalog.describe(conn, resolved) else {

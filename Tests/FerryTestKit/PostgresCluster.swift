@@ -105,9 +105,10 @@ public final class PostgresCluster: @unchecked Sendable {
         var lastError = ""
         for _ in 0..<3 {
             let port = try freePort()
+            // Change-stream tests run in parallel, each holding its own slot and walsender for a while.
             let options =
                 "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories=\(root) -c wal_level=logical "
-                + "-c max_wal_senders=10 -c max_replication_slots=10 -c fsync=off -c synchronous_commit=off "
+                + "-c max_wal_senders=40 -c max_replication_slots=40 -c fsync=off -c synchronous_commit=off "
                 + "-c full_page_writes=off"
             let started = try run(
                 binary("pg_ctl", in: binDir),
