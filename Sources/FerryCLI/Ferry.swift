@@ -10,7 +10,7 @@ struct Ferry: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "ferry",
-        abstract: "Replicate database tables between PostgreSQL and SQLite, fast and without losing a row.",
+        abstract: "Replicate database tables between PostgreSQL, SQLite and Delta Lake, fast and without losing a row.",
         discussion: """
             Start with `ferry quickstart`: it builds a demo SQLite database and replicates it, no server needed.
 
@@ -22,7 +22,7 @@ struct Ferry: AsyncParsableCommand {
         version: version,
         subcommands: [
             QuickstartCommand.self, RunCommand.self, ValidateCommand.self, StatusCommand.self, HistoryCommand.self,
-            VacuumCommand.self, VersionCommand.self,
+            VacuumCommand.self, CleanupCommand.self, SimulateCommand.self, VersionCommand.self,
         ]
     )
 

@@ -13,11 +13,18 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Each table runs in its own snapshot of the source and commits into the target at once. A failing table
             does not stop the others; the exit code is then 1.
+
+            Tables with sync_mode cdc run together through one replication slot: the first run loads them from
+            the slot's snapshot, every run then applies the changes committed up to the moment it started and
+            exits. With --follow, changes stream until SIGINT or SIGTERM; the batch in flight is applied first.
             """
     )
 
     enum Operation: String, ExpressibleByArgument, CaseIterable {
+        /// Every selected table.
         case replication
+        /// Only the sync_mode cdc tables.
+        case cdc
     }
 
     @OptionGroup var options: GlobalOptions
@@ -31,16 +38,29 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Replace non-empty targets without asking.")
     var force = false
 
-    @Option(name: .long, help: "The operation to run: replication.")
+    @Option(name: .long, help: "The operation to run: replication (every table) or cdc (only sync_mode cdc tables).")
     var operation: Operation = .replication
+
+    @Flag(name: .long, help: "Keep streaming changes of the cdc tables until SIGINT/SIGTERM.")
+    var follow = false
 
     func run() async throws {
         let config = try loadConfig(options.config)
         LogSetup.bootstrap(format: options.logFormat, verbose: config.settings.verboseLogging)
-        let tables = try selectTables(config, names: table)
+        var tables = try selectTables(config, names: table)
+        if operation == .cdc { tables = tables.filter { $0.syncMode == .cdc } }
+        if tables.contains(where: { $0.syncMode == .cdc }) {
+            // The cdc tables share one slot: streaming a subset would confirm changes the others never got.
+            let all = config.tables.filter { $0.syncMode == .cdc }
+            tables = tables.filter { $0.syncMode != .cdc } + all
+        }
+        if follow && !tables.contains(where: { $0.syncMode == .cdc }) {
+            printError("error: --follow streams sync_mode cdc tables, and none is selected in \(config.path)")
+            throw FerryExit.usage
+        }
         let code = await ReplicationRun(
             config: config, tables: tables, dryRun: dryRun || config.settings.dryRun,
-            force: force || !config.settings.confirm, logFormat: options.logFormat
+            force: force || !config.settings.confirm, logFormat: options.logFormat, follow: follow
         ).execute()
         if code != FerryExit.success { throw code }
     }
@@ -53,6 +73,7 @@ struct ReplicationRun {
     var dryRun: Bool
     var force: Bool
     var logFormat: LogFormat
+    var follow = false
 
     func execute() async -> ExitCode {
         let runId = UUID().uuidString.lowercased()
@@ -90,7 +111,11 @@ struct ReplicationRun {
             workers: config.settings.workers, retry: RetryPolicy(maxRetries: config.settings.maxRetries),
             dryRun: dryRun, force: force, confirmation: TerminalConfirmation(),
             observer: TerminalProgress(quiet: dryRun), logger: logger)
-        let outcomes = await engine.run(tables: tables, runId: runId)
+        var outcomes = await engine.run(tables: tables.filter { $0.syncMode != .cdc }, runId: runId)
+        let cdcTables = tables.filter { $0.syncMode == .cdc }
+        if !cdcTables.isEmpty {
+            outcomes += await runCDC(cdcTables, store: store, runId: runId, logger: logger)
+        }
         let failed = outcomes.filter { $0.status == .failed }
         try? store?.finishRun(id: runId, status: failed.isEmpty ? "succeeded" : "failed", at: Date())
 
@@ -103,6 +128,77 @@ struct ReplicationRun {
             printError("error: table \(outcome.table): \(outcome.error?.message ?? "failed")")
         }
         return failed.isEmpty ? FerryExit.success : FerryExit.tableFailed
+    }
+}
+
+extension ReplicationRun {
+    /// Runs the cdc tables through their slot; with `follow`, until SIGINT or SIGTERM.
+    func runCDC(_ tables: [TableSpec], store: StateStore?, runId: String, logger: Logger) async -> [TableOutcome] {
+        let now = Date()
+        guard let store, !dryRun else {
+            return tables.map { spec in
+                var o = TableOutcome(
+                    table: spec.name.description, syncMode: .cdc, status: .planned, plan: nil, startedAt: now,
+                    finishedAt: now)
+                o.error = FerryError(
+                    .config,
+                    "cdc: a run creates publication \(config.cdc.publicationName) and slot \(config.cdc.slotName) if "
+                        + "missing, loads tables that have no position in the target from the slot's snapshot, then "
+                        + "applies the changes committed up to the moment it starts")
+                return o
+            }
+        }
+        guard case .postgres(let pg) = config.source else { return [] }
+        let stop = StopSignal()
+        let signals = follow ? SignalTrap(stop: stop) : nil
+        defer { signals?.cancel() }
+        let pipeline = CDCPipeline(
+            source: Wiring.changeSource(pg, settings: config.settings),
+            catalog: Wiring.source(config.source, settings: config.settings),
+            destination: Wiring.destination(
+                config.target, settings: config.settings, runStartedAt: Int64(now.timeIntervalSince1970 * 1000),
+                tables: config.tables, runId: runId),
+            store: store, settings: config.cdc, force: force, confirmation: TerminalConfirmation(),
+            observer: TerminalProgress(quiet: false), logger: logger)
+        let result = await pipeline.run(tables: tables, follow: follow, stop: stop)
+        for outcome in result.outcomes {
+            do {
+                try store.record(outcome.record(runId: runId))
+            } catch {
+                logger.error("could not record the table run", metadata: ["error": "\(error)"])
+            }
+        }
+        if let lsn = result.appliedThrough {
+            print("cdc: slot \(config.cdc.slotName) confirmed at \(lsn)")
+        }
+        return result.outcomes
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a stop request, so `--follow` finishes its batch and exits cleanly.
+final class SignalTrap: @unchecked Sendable {
+    // Set once in init; DispatchSource is thread-safe.
+    private let sources: [any DispatchSourceSignal]
+
+    init(stop: StopSignal) {
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                printError("ferry: stopping after the batch in flight")
+                stop.stop()
+            }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    func cancel() {
+        for s in sources { s.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
     }
 }
 
@@ -123,6 +219,9 @@ enum Summary {
 
 enum DryRunReport {
     static func render(_ o: TableOutcome) -> String {
+        if o.syncMode == .cdc, o.plan == nil {
+            return "\n[\(o.table)] sync_mode cdc\n  plan: \(o.error?.message ?? "stream")"
+        }
         guard let plan = o.plan else {
             return "\n[\(o.table)] cannot plan: \(o.error?.message ?? "unknown error")"
         }

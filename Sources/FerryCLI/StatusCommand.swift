@@ -33,6 +33,8 @@ struct StatusCommand: ParsableCommand {
         let source = Wiring.source(config.source, settings: config.settings)
         let destination = Wiring.destination(config.target, settings: config.settings, runStartedAt: 0)
         var statuses: [TableStatus] = []
+        let cdcTables = Dictionary(
+            ((try? store?.cdcTables(slot: config.cdc.slotName)) ?? []).map { ($0.table, $0) }, uniquingKeysWith: { $1 })
         for spec in config.tables {
             var s = TableStatus(table: spec.name.description, syncMode: spec.syncMode.rawValue)
             s.lastRun = try? store?.lastTableRun(table: spec.name.description)
@@ -58,6 +60,12 @@ struct StatusCommand: ParsableCommand {
                 }
             } catch {
                 s.problem = (s.problem.map { $0 + "; " } ?? "") + "target: \(error.message)"
+            }
+            if spec.syncMode == .cdc, let record = cdcTables[spec.name.description] {
+                s.watermark = record.position.description
+                s.details.append(("applied LSN", record.position.description))
+                s.details.append(("last source commit", record.lastCommitAt.map(ISO8601.string) ?? "-"))
+                s.details.append(("changes applied", String(record.changesApplied)))
             }
             statuses.append(s)
         }
@@ -91,6 +99,7 @@ struct StatusCommand: ParsableCommand {
         print(
             Format.table(
                 ["table", "mode", "source rows", "target rows", "in sync", "watermark", "last run", "result"], rows))
+        if let cdc = cdcStatus(config, store: store) { print(cdc) }
         for s in statuses {
             if !s.details.isEmpty {
                 print("  \(s.table): " + s.details.map { "\($0.label) \($0.value)" }.joined(separator: ", "))
@@ -98,5 +107,48 @@ struct StatusCommand: ParsableCommand {
             if let p = s.problem { print("  note: \(s.table): \(p)") }
             if let e = s.lastRun?.error { print("  last error: \(s.table): \(e)") }
         }
+    }
+}
+
+extension StatusCommand {
+    /// The slot of the cdc tables: position, lag, WAL kept on the source (with a warning above the limit).
+    func cdcStatus(_ config: PipelineConfig, store: StateStore?) -> String? {
+        guard config.tables.contains(where: { $0.syncMode == .cdc }), case .postgres(let pg) = config.source else {
+            return nil
+        }
+        let cdc = pg.cdc
+        let record = try? store?.cdcPipeline(slot: cdc.slotName)
+        var lines = ["", "cdc slot \(cdc.slotName) (publication \(cdc.publicationName)):"]
+        do throws(FerryError) {
+            guard let slot = try Wiring.changeSource(pg, settings: config.settings).slotState() else {
+                lines.append(
+                    "  the slot does not exist on the source"
+                        + (record == nil
+                            ? " yet; ferry run creates it" : "; resynchronise with ferry cleanup then ferry run"))
+                return lines.joined(separator: "\n")
+            }
+            let confirmed = slot.confirmedFlush
+            let lagBytes = confirmed.map { Int64(bitPattern: slot.currentLSN.rawValue &- $0.rawValue) } ?? 0
+            var lagSeconds = 0.0
+            if lagBytes > 0, let updated = record?.updatedAt { lagSeconds = Date().timeIntervalSince(updated) }
+            lines.append(
+                "  state:            \(slot.invalidated ? "INVALIDATED" : slot.walStatus ?? "-"), \(slot.active ? "active" : "idle")"
+            )
+            lines.append(
+                "  applied through:  \(record?.appliedThrough.map { "\($0)" } ?? "-") (confirmed \(confirmed.map { "\($0)" } ?? "-"), server at \(slot.currentLSN))"
+            )
+            lines.append("  last commit:      \(record?.lastCommitAt.map(ISO8601.string) ?? "-")")
+            lines.append("  lag:              \(Format.bytes(lagBytes)), \(String(format: "%.0f", lagSeconds)) s")
+            lines.append("  WAL retained:     \(Format.bytes(slot.retainedBytes))")
+            if slot.retainedBytes > cdc.maxRetainedWAL {
+                lines.append(
+                    "  warning: the slot keeps \(Format.bytes(slot.retainedBytes)) of WAL on the source, more than "
+                        + "cdc.max_retained_wal (\(Format.bytes(cdc.maxRetainedWAL))); run ferry run (or --follow) to "
+                        + "consume it, or ferry cleanup if the pipeline is abandoned")
+            }
+        } catch {
+            lines.append("  cannot read the slot: \(error.message)")
+        }
+        return lines.joined(separator: "\n")
     }
 }

@@ -43,6 +43,13 @@ enum Wiring {
         }
     }
 
+    /// The change stream of a PostgreSQL source (sync_mode cdc tables).
+    static func changeSource(_ pg: PostgresDatabase, settings: Settings) -> any ChangeSource {
+        PostgresChangeSource(
+            config: connection(pg, settings: settings), slotName: pg.cdc.slotName,
+            publicationName: pg.cdc.publicationName)
+    }
+
     static func connection(_ pg: PostgresDatabase, settings: Settings) -> PostgresConnectionConfig {
         PostgresConnectionConfig(
             host: pg.host, port: pg.port, database: pg.database, user: pg.user, password: pg.password,

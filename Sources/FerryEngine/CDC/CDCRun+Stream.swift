@@ -93,6 +93,17 @@ extension CDCRun {
         }
         try pipeline.store.saveCDCTables(records)
         try advance(to: batch.end, commitTime: commitAt, stream: stream)
+        if !batch.sets.isEmpty {
+            let now = Date().timeIntervalSince1970 * 1000
+            let lag = { (micros: Int64?) in micros.map { String(format: "%.0f", now - Double($0) / 1000) } ?? "-" }
+            log.info(
+                "batch applied",
+                metadata: [
+                    "lsn": "\(batch.end)", "changes": "\(batch.sets.reduce(0) { $0 + $1.2 })",
+                    "tables": "\(batch.sets.count)", "lag_ms": "\(lag(batch.commitTime))",
+                    "max_lag_ms": "\(lag(batch.firstCommitTime))",
+                ])
+        }
     }
 
     /// Records that every target holds the source up to `lsn`, then tells the slot.

@@ -34,6 +34,8 @@ struct ChangeBatcher {
     /// End of the last transaction folded: the position the pending batch reaches.
     private(set) var batchEnd: LSN?
     private(set) var batchCommitTime: Int64?
+    /// Source commit time of the first transaction of the pending batch (its oldest change).
+    private(set) var batchFirstCommitTime: Int64?
 
     init(tables: [TableState]) {
         self.tables = Dictionary(uniqueKeysWithValues: tables.map { (Self.key($0.spec.name), $0) })
@@ -82,13 +84,15 @@ struct ChangeBatcher {
             inTransaction = false
             batchEnd = endLSN
             batchCommitTime = time
+            if batchFirstCommitTime == nil { batchFirstCommitTime = time }
         case .idle:
             break
         }
     }
 
     /// Takes the pending batch: each touched table's change set, and the position it reaches.
-    mutating func take() -> (end: LSN, commitTime: Int64?, sets: [(String, ChangeSet, Int64)])? {
+    mutating func take() -> (end: LSN, commitTime: Int64?, firstCommitTime: Int64?, sets: [(String, ChangeSet, Int64)])?
+    {
         guard let end = batchEnd else { return nil }
         var sets: [(String, ChangeSet, Int64)] = []
         for (key, state) in tables where !state.builder.isEmpty {
@@ -109,11 +113,13 @@ struct ChangeBatcher {
             tables[key] = state
         }
         let time = batchCommitTime
+        let first = batchFirstCommitTime
         batchEnd = nil
         batchCommitTime = nil
+        batchFirstCommitTime = nil
         pendingChanges = 0
         firstChangeAt = nil
-        return (end, time, sets)
+        return (end, time, first, sets)
     }
 
     /// Records that `key`'s target now holds everything before `position`.

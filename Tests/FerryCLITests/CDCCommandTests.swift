@@ -1,0 +1,193 @@
+import FerryTestKit
+import Foundation
+import Testing
+
+/// `ferry run` for cdc tables, through the binary: kill -9 while following, clean stop, status, cleanup, and the
+/// errors a misconfigured server gets.
+@Suite struct CDCCommandTests {
+    struct Setup {
+        let cluster: PostgresCluster
+        let dir = TempDirectory("ferry-cdc-cli")
+        let db: String
+        let slot: String
+        var config: String { dir.file("ferry.yaml") }
+        var lake: String { dir.file("lake") }
+        var env: [String: String] { ["SOURCE_DB_USER": cluster.superuser] }
+
+        init(tables: String, target: String? = nil, user: String? = nil) throws {
+            cluster = try PostgresCluster.shared()
+            db = try cluster.createDatabase()
+            slot = "cli_" + db.replacingOccurrences(of: "ferry_test_", with: "")
+            let targetYAML = target ?? "{type: delta, path: \(dir.file("lake"))}"
+            let yaml = """
+                databases:
+                  source: {type: postgres, host: \(cluster.host), port: \(cluster.port), database: \(db),
+                           cdc: {slot_name: \(slot), publication_name: \(slot)_pub, batch_max_rows: 3000,
+                                 batch_max_seconds: 0.3}}
+                  target: \(targetYAML)
+                tables:
+                \(tables)
+                settings: {confirm: false, max_retries: 0}
+                """
+            try yaml.write(toFile: dir.file("ferry.yaml"), atomically: true, encoding: .utf8)
+        }
+
+        func sql(_ text: String) throws -> String {
+            try cluster.psql(text, database: db).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        func ferry(_ args: [String], user: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+            var e = env
+            if let user { e["SOURCE_DB_USER"] = user }
+            let r = try FerryBinary.run(args + ["--config", config], environment: e)
+            return (r.status, r.stdout, r.stderr)
+        }
+
+        var confirmedLSN: String {
+            get throws { try sql("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '\(slot)'") }
+        }
+    }
+
+    /// count|sum(v)|sum(length(note)) of the Delta table, through delta-rs.
+    static func deltaDigest(_ path: String) throws -> String {
+        try Python.run(
+            """
+            import sys
+            from deltalake import DeltaTable
+            t = DeltaTable(sys.argv[1]).to_pyarrow_table().to_pylist()
+            print(f"{len(t)}|{sum(r['v'] for r in t)}|{sum(len(r['note'] or '') for r in t)}")
+            """, [path]
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Every `txn` version the log holds for the CDC app id, in commit order.
+    static func txnVersions(_ table: String) throws -> [Int64] {
+        let log = table + "/_delta_log"
+        let files = try FileManager.default.contentsOfDirectory(atPath: log).filter { $0.hasSuffix(".json") }.sorted()
+        var versions: [Int64] = []
+        for file in files {
+            let text = try String(contentsOfFile: log + "/" + file, encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                guard let data = line.data(using: .utf8),
+                    let action = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                    let txn = action["txn"] as? [String: Any],
+                    (txn["appId"] as? String)?.hasPrefix("ferry-cdc:") == true,
+                    let version = (txn["version"] as? NSNumber)?.int64Value
+                else { continue }
+                versions.append(version)
+            }
+        }
+        return versions
+    }
+
+    @Test func killedFollowerRestartsExactWithoutCommittingABatchTwice() throws {
+        let s = try Setup(tables: "  - {name: public.events, sync_mode: cdc}")
+        _ = try s.sql(
+            """
+            CREATE TABLE events (id bigint PRIMARY KEY, v integer NOT NULL, note text);
+            INSERT INTO events SELECT g, 0, 'n' || g FROM generate_series(1, 20000) g;
+            """)
+        let first = try s.ferry(["run"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let afterLoad = try s.confirmedLSN
+        // A backlog of 40 transactions of 1000 updates, some inserts and deletes.
+        var script = ""
+        for t in 0..<40 {
+            let from = (t * 500) % 20000 + 1
+            script += "UPDATE events SET v = v + 1, note = note || 'x' WHERE id BETWEEN \(from) AND \(from + 999);\n"
+            if t % 5 == 0 { script += "INSERT INTO events VALUES (\(100_000 + t), \(t), NULL);\n" }
+            if t % 7 == 0 { script += "DELETE FROM events WHERE id = \(t * 3 + 1);\n" }
+        }
+        _ = try s.sql(script)
+
+        let child = try FerryBinary.start(["run", "--follow", "--config", s.config], environment: s.env)
+        Thread.sleep(forTimeInterval: 2.0)
+        child.kill()
+        #expect(child.wait() == 128 + SIGKILL, "the follower ended before the kill; the test would prove nothing")
+
+        let again = try s.ferry(["run"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let expected = try s.sql("SELECT count(*), sum(v), sum(length(coalesce(note, ''))) FROM events")
+        #expect(try Self.deltaDigest(s.lake + "/events") == expected)
+        let versions = try Self.txnVersions(s.lake + "/events")
+        #expect(!versions.isEmpty)
+        #expect(versions == versions.sorted() && Set(versions).count == versions.count, "\(versions)")
+        #expect(try s.confirmedLSN != afterLoad)
+
+        // --follow stops cleanly on SIGTERM after applying what arrived.
+        let follower = try FerryBinary.start(["run", "--follow", "--config", s.config], environment: s.env)
+        Thread.sleep(forTimeInterval: 1.0)
+        _ = try s.sql("UPDATE events SET v = v + 100 WHERE id <= 10")
+        let deadline = Date().addingTimeInterval(20)
+        let target = try s.sql("SELECT count(*), sum(v), sum(length(coalesce(note, ''))) FROM events")
+        while Date() < deadline, try Self.deltaDigest(s.lake + "/events") != target {
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        #expect(try Self.deltaDigest(s.lake + "/events") == target, "the follower did not apply the change")
+        follower.kill(SIGTERM)
+        #expect(follower.wait() == 0)
+    }
+
+    @Test func statusShowsTheSlotAndCleanupDropsIt() throws {
+        let s = try Setup(tables: "  - {name: public.events, sync_mode: cdc, deletes: soft, metadata_columns: true}")
+        _ = try s.sql(
+            """
+            CREATE TABLE events (id bigint PRIMARY KEY, v integer NOT NULL, note text);
+            INSERT INTO events SELECT g, g, NULL FROM generate_series(1, 100) g;
+            """)
+        #expect(try s.ferry(["run"]).status == 0)
+        _ = try s.sql("DELETE FROM events WHERE id <= 10; UPDATE events SET v = 0 WHERE id = 50")
+        let run = try s.ferry(["run"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let soft = try Python.run(
+            """
+            import sys
+            from deltalake import DeltaTable
+            t = DeltaTable(sys.argv[1]).to_pyarrow_table().to_pylist()
+            print(len(t), sum(1 for r in t if r['_ferry_deleted']), min(r['_ferry_lsn'] for r in t) > 0,
+                  [r['v'] for r in t if r['id'] == 50][0])
+            """, [s.lake + "/events"]
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(soft == "100 10 True 0")
+
+        let status = try s.ferry(["status"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("cdc slot \(s.slot)"), "\(status.stdout)")
+        #expect(status.stdout.contains("WAL retained"), "\(status.stdout)")
+        #expect(status.stdout.contains("applied LSN"), "\(status.stdout)")
+
+        let cleanup = try s.ferry(["cleanup", "--force"])
+        #expect(cleanup.status == 0, "\(cleanup.stderr)")
+        #expect(try s.sql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '\(s.slot)'") == "0")
+        #expect(try s.sql("SELECT count(*) FROM pg_publication WHERE pubname = '\(s.slot)_pub'") == "0")
+        // The next run starts over: a new slot, every table reloaded.
+        let rerun = try s.ferry(["run"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try s.sql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '\(s.slot)'") == "1")
+    }
+
+    @Test func misconfiguredSourcesGetClearErrorsAndNothingIsCreated() throws {
+        let s = try Setup(tables: "  - {name: public.nokey, sync_mode: cdc}")
+        _ = try s.sql("CREATE TABLE nokey (a integer, b text); INSERT INTO nokey VALUES (1, 'x');")
+        let noIdentity = try s.ferry(["run"])
+        #expect(noIdentity.status == 1)
+        #expect(noIdentity.stderr.contains("REPLICA IDENTITY FULL"), "\(noIdentity.stderr)")
+        #expect(try s.sql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '\(s.slot)'") == "0")
+        #expect(try s.sql("SELECT count(*) FROM pg_publication WHERE pubname = '\(s.slot)_pub'") == "0")
+
+        let role = "plain_" + s.slot
+        _ = try s.sql(
+            """
+            CREATE ROLE \(role) LOGIN; ALTER TABLE nokey OWNER TO \(role);
+            ALTER TABLE nokey ADD PRIMARY KEY (a);
+            """)
+        let noPrivilege = try s.ferry(["run"], user: role)
+        #expect(noPrivilege.status == 1)
+        #expect(noPrivilege.stderr.contains("REPLICATION"), "\(noPrivilege.stderr)")
+        #expect(try s.sql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '\(s.slot)'") == "0")
+
+        let sim = try s.ferry(["simulate", "--inserts", "5", "--updates", "2", "--deletes", "1"])
+        #expect(sim.status == 0, "\(sim.stderr)")
+        #expect(try s.sql("SELECT count(*) FROM nokey") == "5")
+    }
+}

@@ -1,0 +1,282 @@
+import FerryCore
+import FerryDelta
+import FerryEngine
+import FerryPostgres
+import FerrySQLite
+import FerryState
+import FerryTestKit
+import Foundation
+import Testing
+
+/// CDC end to end against a real server: snapshot, then the stream, into SQLite, PostgreSQL and Delta targets.
+@Suite struct CDCTests {
+    enum Target: String, CaseIterable, Sendable {
+        case sqlite
+        case postgres
+        case delta
+    }
+
+    struct Env {
+        let cluster: PostgresCluster
+        let dir = TempDirectory("ferry-cdc")
+        let srcDB: String
+        let dstDB: String
+        let slot: String
+        let target: Target
+
+        init(_ target: Target) throws {
+            cluster = try PostgresCluster.shared()
+            srcDB = try cluster.createDatabase()
+            dstDB = try cluster.createDatabase()
+            slot = "s_" + srcDB.replacingOccurrences(of: "ferry_test_", with: "")
+            self.target = target
+        }
+
+        func pg(_ db: String) -> PostgresConnectionConfig {
+            PostgresConnectionConfig(
+                host: cluster.host, port: cluster.port, database: db, user: cluster.superuser, password: nil)
+        }
+
+        var destination: any Destination {
+            switch target {
+            case .sqlite: SQLiteDestination(path: dir.file("copy.db"))
+            case .postgres: PostgresDestination(config: pg(dstDB))
+            case .delta: DeltaDestination(root: dir.file("lake"))
+            }
+        }
+
+        var settings: CDCSettings {
+            var s = CDCSettings()
+            s.slotName = slot
+            s.publicationName = slot + "_pub"
+            s.batchMaxRows = 50
+            s.batchMaxSeconds = 0.5
+            return s
+        }
+
+        var store: StateStore { get throws { try StateStore(path: dir.file("state.db")) } }
+
+        func pipeline() throws -> CDCPipeline {
+            CDCPipeline(
+                source: PostgresChangeSource(
+                    config: pg(srcDB), slotName: settings.slotName, publicationName: settings.publicationName),
+                catalog: PostgresSource(config: pg(srcDB)), destination: destination, store: try store,
+                settings: settings, force: true)
+        }
+
+        func run(
+            _ tables: [TableSpec], follow: Bool = false, stop: StopSignal = StopSignal()
+        ) async throws
+            -> CDCResult
+        {
+            let result = await try pipeline().run(tables: tables, follow: follow, stop: stop)
+            if let error = result.error { Issue.record("cdc run failed: \(error)") }
+            return result
+        }
+
+        func sql(_ text: String) throws { try cluster.psql(text, database: srcDB) }
+
+        /// The target table's rows, rendered like `contents` renders a source (Delta through delta-rs).
+        func targetContents(_ table: String) throws -> [[String]] {
+            switch target {
+            case .sqlite: return try contents(SQLiteSource(path: dir.file("copy.db")), table)
+            case .postgres: return try contents(PostgresSource(config: pg(dstDB)), "public." + table)
+            case .delta: return try deltaContents(dir.file("lake") + "/" + table)
+            }
+        }
+
+        func expectTargetEqualsSource(
+            _ tables: [String], sourceLocation: SourceLocation = #_sourceLocation
+        ) throws {
+            for table in tables {
+                let expected = try contents(PostgresSource(config: pg(srcDB)), "public." + table)
+                let actual = try targetContents(table)
+                #expect(actual.count == expected.count, "\(table) rows", sourceLocation: sourceLocation)
+                if let i = (0..<min(actual.count, expected.count)).first(where: { actual[$0] != expected[$0] }) {
+                    Issue.record(
+                        "\(target) \(table) row \(i) differs:\n target: \(actual[i])\n source: \(expected[i])",
+                        sourceLocation: sourceLocation)
+                }
+            }
+        }
+    }
+
+    static let docsTable = """
+        CREATE TABLE docs (id integer PRIMARY KEY, body text, n integer NOT NULL);
+        CREATE TABLE tags (id integer PRIMARY KEY, label text);
+        """
+
+    /// A text of about 6 kB that does not compress below the TOAST threshold, so it is stored out of line.
+    static let bigText = "(SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 200))"
+
+    static func specs(_ names: [String]) -> [TableSpec] {
+        names.map { TableSpec(name: TableName(parsing: "public.\($0)"), syncMode: .cdc, batchSize: 64) }
+    }
+
+    /// Inserts, value and key updates, deletes, NULLs, a rolled-back transaction, an unchanged TOASTed value and
+    /// a truncate, in several transactions.
+    static func workload(_ env: Env) throws {
+        try CrossDatabaseTests.fill(env.cluster, env.srcDB, from: 51, to: 90)
+        try env.sql(
+            """
+            UPDATE items SET name = 'renamed ' || id, price = price + 1 WHERE id % 5 = 0;
+            UPDATE items SET id = id + 1000 WHERE id IN (3, 4);
+            DELETE FROM items WHERE id % 7 = 1;
+            UPDATE items SET docb = NULL, ref = NULL, name = NULL WHERE id = 10;
+            BEGIN;
+            UPDATE items SET name = 'never' WHERE id = 2;
+            DELETE FROM items WHERE id = 6;
+            ROLLBACK;
+            UPDATE docs SET n = n + 1;
+            UPDATE docs SET body = 'short now' WHERE id = 2;
+            BEGIN;
+            INSERT INTO items (id, medium, happened_tz) VALUES (5000, 1, now());
+            UPDATE items SET medium = 2 WHERE id = 5000;
+            DELETE FROM items WHERE id = 5000;
+            INSERT INTO items (id, medium, happened_tz, name) VALUES (5001, 7, '2000-01-01 00:00:00+00', 'last');
+            COMMIT;
+            TRUNCATE tags;
+            INSERT INTO tags VALUES (1, 'after truncate');
+            """)
+    }
+
+    @Test(arguments: Target.allCases)
+    func caughtUpTargetEqualsSource(target: Target) async throws {
+        let env = try Env(target)
+        try env.sql(CrossDatabaseTests.pgTable + Self.docsTable)
+        try CrossDatabaseTests.fill(env.cluster, env.srcDB, to: 50)
+        try env.sql(
+            "INSERT INTO docs SELECT g, \(Self.bigText), g FROM generate_series(1, 5) g; "
+                + "INSERT INTO tags SELECT g, 'tag ' || g FROM generate_series(1, 10) g;")
+        let tables = Self.specs(["items", "docs", "tags"])
+
+        let first = try await env.run(tables)
+        #expect(first.outcomes.allSatisfy { $0.status == .succeeded })
+        try env.expectTargetEqualsSource(["items", "docs", "tags"])
+
+        try Self.workload(env)
+        let second = try await env.run(tables)
+        #expect(second.outcomes.allSatisfy { $0.status == .succeeded })
+        #expect(second.appliedThrough ?? .zero > first.appliedThrough ?? .zero)
+        try env.expectTargetEqualsSource(["items", "docs", "tags"])
+
+        // The slot was told: its confirmed position is what the targets hold.
+        let confirmed = try env.cluster.psql(
+            "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '\(env.slot)'",
+            database: env.srcDB
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(LSN(confirmed) == second.appliedThrough)
+
+        // A run with nothing new changes nothing and still succeeds.
+        let third = try await env.run(tables)
+        #expect(third.outcomes.allSatisfy { $0.status == .succeeded })
+        try env.expectTargetEqualsSource(["items", "docs", "tags"])
+    }
+
+    @Test func changesDuringTheInitialSnapshotAreNeitherLostNorDuplicated() async throws {
+        let env = try Env(.postgres)
+        try env.sql(
+            """
+            CREATE TABLE ledger (id bigint PRIMARY KEY, amount integer NOT NULL, note text);
+            INSERT INTO ledger SELECT g, g % 100, repeat('n', 200) FROM generate_series(1, 60000) g;
+            """)
+        let writer = WorkloadThread(env: env)
+        writer.start()
+        defer { writer.stop() }
+        try await Task.sleep(for: .milliseconds(200))
+        _ = try await env.run(Self.specs(["ledger"]))
+        writer.stop()
+        #expect(writer.transactions > 0, "no change was made during the load; the test would prove nothing")
+        _ = try await env.run(Self.specs(["ledger"]))
+        try env.expectTargetEqualsSource(["ledger"])
+    }
+
+    @Test func aTableAddedLaterIsLoadedAndANewColumnAppears() async throws {
+        let env = try Env(.sqlite)
+        try env.sql(
+            """
+            CREATE TABLE a (id integer PRIMARY KEY, v text);
+            CREATE TABLE b (id integer PRIMARY KEY, w numeric(10,2));
+            INSERT INTO a SELECT g, 'a' || g FROM generate_series(1, 100) g;
+            INSERT INTO b SELECT g, g * 1.5 FROM generate_series(1, 100) g;
+            """)
+        _ = try await env.run(Self.specs(["a"]))
+        try env.sql("UPDATE a SET v = 'changed' WHERE id < 5; INSERT INTO b VALUES (101, 1.25);")
+        _ = try await env.run(Self.specs(["a", "b"]))
+        try env.expectTargetEqualsSource(["a", "b"])
+
+        try env.sql(
+            """
+            ALTER TABLE a ADD COLUMN extra integer;
+            UPDATE a SET extra = id * 2 WHERE id <= 10;
+            INSERT INTO a VALUES (1000, 'new', 7);
+            DELETE FROM b WHERE id = 1;
+            """)
+        _ = try await env.run(Self.specs(["a", "b"]))
+        try env.expectTargetEqualsSource(["a", "b"])
+    }
+}
+
+/// Commits small transactions against `ledger` until stopped: inserts, updates and deletes.
+final class WorkloadThread: @unchecked Sendable {
+    let env: CDCTests.Env
+    private let lock = NSLock()
+    private var running = true
+    private var thread: Thread?
+    private var done = 0
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(env: CDCTests.Env) { self.env = env }
+
+    var transactions: Int { lock.withLock { done } }
+
+    func start() {
+        let t = Thread { [self] in
+            var i = 0
+            while lock.withLock({ running }) {
+                i += 1
+                try? env.sql(
+                    """
+                    BEGIN;
+                    INSERT INTO ledger VALUES (\(100_000 + i), \(i), 'during load');
+                    UPDATE ledger SET amount = amount + 1 WHERE id = \(i * 7 % 60000 + 1);
+                    DELETE FROM ledger WHERE id = \(i * 13 % 60000 + 1);
+                    COMMIT;
+                    """)
+                lock.withLock { done += 1 }
+            }
+            finished.signal()
+        }
+        thread = t
+        t.start()
+    }
+
+    func stop() {
+        let wasRunning = lock.withLock {
+            let r = running
+            running = false
+            return r
+        }
+        if wasRunning && thread != nil { finished.wait() }
+    }
+}
+
+/// A Delta table's rows through delta-rs, rendered like `contents` renders a source.
+func deltaContents(_ path: String) throws -> [[String]] {
+    let read = try Python.json(
+        """
+        import sys, json, pyarrow as pa
+        from deltalake import DeltaTable
+        t = DeltaTable(sys.argv[1]).to_pyarrow_table()
+        def text(v, ty):
+            if v is None: return "NULL"
+            if pa.types.is_boolean(ty): return "1" if v else "0"
+            if pa.types.is_decimal(ty): return format(v, "f")
+            if pa.types.is_binary(ty): return v.hex()
+            if pa.types.is_floating(ty): return repr(float(v))
+            return str(v)
+        cols = [[text(v, t.schema.field(i).type) for v in t.column(i).to_pylist()] for i in range(t.num_columns)]
+        print(json.dumps(sorted([list(r) for r in zip(*cols)])))
+        """, [path])
+    return (read as? [[String]]) ?? []
+}
