@@ -37,12 +37,12 @@ PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o \
     "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c shared_buffers=512MB \
      -c max_wal_size=8GB -c wal_level=logical -c max_wal_senders=10 -c max_replication_slots=10 \
-     -c max_worker_processes=16 -c fsync=off" start >/dev/null
+     -c max_worker_processes=16" start >/dev/null
 FOLLOWER=""
 cleanup() {
-    [ -n "$FOLLOWER" ] && kill "$FOLLOWER" 2>/dev/null || true
+    [ -n "$FOLLOWER" ] && pkill -KILL -P "$FOLLOWER" 2>/dev/null || true
     "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$WORK"
+    if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U bench)
@@ -90,7 +90,10 @@ t0=$(now)
     || { tail -5 "$WORK/load.err"; exit 1; }
 LOAD_FERRY=$(secs "$t0" "$(now)")
 t0=$(now)
-"${PSQL[@]}" -d sub -c "CREATE SUBSCRIPTION native_sub CONNECTION 'host=127.0.0.1 port=$PORT dbname=src user=bench' PUBLICATION native_pub"
+# In one cluster the subscription cannot create its own slot (it would wait for its own transaction): make it first.
+q src "SELECT pg_create_logical_replication_slot('native_sub', 'pgoutput')" >/dev/null
+"${PSQL[@]}" -d sub -c "CREATE SUBSCRIPTION native_sub CONNECTION 'host=127.0.0.1 port=$PORT dbname=src user=bench' \
+    PUBLICATION native_pub WITH (create_slot = false, slot_name = 'native_sub')"
 until [ "$(q sub "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'")" = "0" ]; do sleep 0.5; done
 LOAD_NATIVE=$(secs "$t0" "$(now)")
 
@@ -168,7 +171,7 @@ FOLLOWER=$!
 sleep 3
 TPS_FERRY=$(bench)
 sleep 3
-kill -TERM "$FOLLOWER"
+pkill -TERM -P "$FOLLOWER"   # ferry itself, not /usr/bin/time around it
 wait "$FOLLOWER" || true
 FOLLOWER=""
 LAG=$(python3 - "$WORK/follow.log" <<'PY'

@@ -112,8 +112,7 @@ struct CDCRun {
             states.append(
                 ChangeBatcher.TableState(
                     spec: spec, position: position, schema: schema,
-                    keyIndexes: schema.primaryKey.compactMap { schema.index(of: $0) },
-                    builder: ChangeSetBuilder(keyIndexes: schema.primaryKey.compactMap { schema.index(of: $0) })))
+                    keyIndexes: schema.primaryKey.compactMap { schema.index(of: $0) }))
         }
         batcher = ChangeBatcher(tables: states)
     }

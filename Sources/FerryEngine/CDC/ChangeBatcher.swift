@@ -19,12 +19,12 @@ struct ChangeBatcher {
         /// For each column of the source's current relation, its index in `schema`.
         var relationMap: [Int] = []
         var relationKnown = false
-        var builder: ChangeSetBuilder
-        var changes: Int64 = 0
-        var lastCommitAt: Int64?
     }
 
     private(set) var tables: [String: TableState]
+    /// Kept apart from `tables` and mutated in place: folding into a copy would copy its whole dictionary per row.
+    private var builders: [String: ChangeSetBuilder] = [:]
+    private var counts: [String: Int64] = [:]
     private var inTransaction = false
     private var commitLSN = LSN.zero
     private var commitTime: Int64 = 0
@@ -39,6 +39,7 @@ struct ChangeBatcher {
 
     init(tables: [TableState]) {
         self.tables = Dictionary(uniqueKeysWithValues: tables.map { (Self.key($0.spec.name), $0) })
+        for (key, state) in self.tables { builders[key] = ChangeSetBuilder(keyIndexes: state.keyIndexes) }
     }
 
     static func key(_ name: TableName) -> String { "\(name.schema ?? "public").\(name.name)" }
@@ -54,29 +55,30 @@ struct ChangeBatcher {
             commitLSN = finalLSN
             commitTime = time
         case .relation(let name, let schema):
-            guard var state = tables[Self.key(name)] else { return }
+            let key = Self.key(name)
+            guard var state = tables[key] else { return }
             try follow(&state, relation: schema)
-            tables[Self.key(name)] = state
+            tables[key] = state
+            builders[key]?.keyIndexes = state.keyIndexes
         case .row(let name, let change):
-            guard var state = tables[Self.key(name)], commitLSN >= state.position else { return }
+            let key = Self.key(name)
+            guard let state = tables[key], commitLSN >= state.position else { return }
             guard state.relationKnown else {
                 throw FerryError(
                     .integrity, "a change arrived before the table's description (relation message)",
                     table: state.spec.name.description)
             }
-            state.builder.add(mapped(change, state))
-            state.changes += 1
-            state.lastCommitAt = commitTime
-            tables[Self.key(name)] = state
+            let row = mapped(change, state)
+            builders[key]?.add(row)
+            counts[key, default: 0] += 1
             pendingChanges += 1
             if firstChangeAt == nil { firstChangeAt = Date() }
         case .truncate(let names):
             for name in names {
-                guard var state = tables[Self.key(name)], commitLSN >= state.position else { continue }
-                state.builder.truncate()
-                state.changes += 1
-                state.lastCommitAt = commitTime
-                tables[Self.key(name)] = state
+                let key = Self.key(name)
+                guard let position = tables[key]?.position, commitLSN >= position else { continue }
+                builders[key]?.truncate()
+                counts[key, default: 0] += 1
                 pendingChanges += 1
                 if firstChangeAt == nil { firstChangeAt = Date() }
             }
@@ -95,8 +97,9 @@ struct ChangeBatcher {
     {
         guard let end = batchEnd else { return nil }
         var sets: [(String, ChangeSet, Int64)] = []
-        for (key, state) in tables where !state.builder.isEmpty {
-            var set = state.builder.build()
+        for (key, builder) in builders where !builder.isEmpty {
+            guard let state = tables[key] else { continue }
+            var set = builder.build()
             // Rows folded before a column was added are shorter than the table now is: the new column is NULL.
             let width = state.schema.columns.count
             for (group, rows) in set.upserts where rows.contains(where: { $0.count < width }) {
@@ -104,14 +107,10 @@ struct ChangeBatcher {
                     $0.count < width ? $0 + Array(repeating: nil, count: width - $0.count) : $0
                 }
             }
-            sets.append((key, set, state.changes))
+            sets.append((key, set, counts[key] ?? 0))
         }
-        for key in Array(tables.keys) {
-            guard var state = tables[key] else { continue }
-            state.builder = ChangeSetBuilder(keyIndexes: state.keyIndexes)
-            state.changes = 0
-            tables[key] = state
-        }
+        for (key, state) in tables { builders[key] = ChangeSetBuilder(keyIndexes: state.keyIndexes) }
+        counts = [:]
         let time = batchCommitTime
         let first = batchFirstCommitTime
         batchEnd = nil
@@ -152,7 +151,6 @@ struct ChangeBatcher {
                 table: state.spec.name.description)
         }
         state.keyIndexes = keys.compactMap { state.schema.index(of: $0) }
-        state.builder.keyIndexes = state.keyIndexes
         state.relationMap = map
         state.relationKnown = true
     }
