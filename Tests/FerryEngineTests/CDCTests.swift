@@ -173,6 +173,27 @@ import Testing
         try env.expectTargetEqualsSource(["items", "docs", "tags"])
     }
 
+    @Test func aSlotMovedOrDroppedBehindFerrysBackStopsTheRunInsteadOfSkipping() async throws {
+        let env = try Env(.sqlite)
+        try env.sql("CREATE TABLE a (id integer PRIMARY KEY, v text); INSERT INTO a VALUES (1, 'one');")
+        _ = try await env.run(Self.specs(["a"]))
+        // Someone consumes the slot past changes Ferry never applied.
+        // (The test cluster commits asynchronously; the slot advances only over flushed WAL.)
+        try env.sql("SET synchronous_commit = on; INSERT INTO a VALUES (2, 'two');")
+        try env.sql("SELECT pg_replication_slot_advance('\(env.slot)', pg_current_wal_flush_lsn());")
+        var result = await try env.pipeline().run(tables: Self.specs(["a"]), follow: false, stop: StopSignal())
+        #expect(
+            result.error?.message.contains("ahead") == true || result.error?.message.contains("is at") == true,
+            "\(String(describing: result.error))")
+        #expect(result.error?.message.contains("ferry cleanup") == true)
+        #expect(try contents(SQLiteSource(path: env.dir.file("copy.db")), "a").count == 1)
+
+        try env.sql("SELECT pg_drop_replication_slot('\(env.slot)');")
+        result = await try env.pipeline().run(tables: Self.specs(["a"]), follow: false, stop: StopSignal())
+        #expect(result.error?.message.contains("no longer exists") == true, "\(String(describing: result.error))")
+        #expect(result.outcomes.allSatisfy { $0.status == .failed })
+    }
+
     @Test func changesDuringTheInitialSnapshotAreNeitherLostNorDuplicated() async throws {
         let env = try Env(.postgres)
         try env.sql(
