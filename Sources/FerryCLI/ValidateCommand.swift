@@ -6,7 +6,8 @@ import Foundation
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check a config file; with --check-connections also open every source and target table."
+        abstract:
+            "Check a config file; with --check-connections also open every table and check the source can stream cdc tables."
     )
 
     @OptionGroup var options: GlobalOptions
@@ -47,6 +48,18 @@ struct ValidateCommand: ParsableCommand {
             } catch {
                 failures += 1
                 printError("  ✗ \(error.forTable(spec.name.description))")
+            }
+        }
+        let cdcTables = config.tables.filter { $0.syncMode == .cdc }.map(\.name)
+        if !cdcTables.isEmpty, case .postgres(let pg) = config.source {
+            do throws(FerryError) {
+                try Wiring.changeSource(pg, settings: config.settings).checkReadiness(tables: cdcTables)
+                print(
+                    "  ✓ cdc: the source can stream \(cdcTables.count) table(s) (wal_level, privileges, replica identity)"
+                )
+            } catch {
+                failures += 1
+                printError("  ✗ cdc: \(error)")
             }
         }
         if failures > 0 { throw FerryExit.usage }
