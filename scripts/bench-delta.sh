@@ -6,7 +6,8 @@
 # Same table as scripts/bench-refresh.sh. Measures, against one throwaway PostgreSQL cluster:
 #   floor:  psql COPY orders TO STDOUT (FORMAT binary) > /dev/null over TCP;
 #   ferry:  ferry run (release build), full_replace into a Delta table, zstd;
-#   connectorx + deltalake write_deltalake (if pip can install them), and connectorx + pyarrow zstd Parquet.
+#   connectorx + deltalake write_deltalake (if pip can install them), connectorx + pyarrow zstd Parquet, and
+#   dlt's sql_database (connectorx backend) -> filesystem destination as a Delta table.
 # Prints each time, the ratio to the floor, peak RSS, output size, and the row count read back with deltalake.
 set -euo pipefail
 ROWS="${1:-5000000}"
@@ -14,6 +15,8 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 scripts/bootstrap.sh >/dev/null
 python3 -c "import connectorx" 2>/dev/null || python3 -m pip install -q connectorx 2>&1 | grep -v "Running pip as" || true
+python3 -c "import dlt, sqlalchemy, psycopg2" 2>/dev/null \
+    || python3 -m pip install -q "dlt[deltalake,filesystem]" sqlalchemy psycopg2-binary 2>&1 | grep -v "Running pip as" || true
 
 echo "== building ferry (release)"
 swift build -c release --product ferry 2>&1 | tail -1
@@ -94,12 +97,25 @@ import connectorx as cx, pyarrow.parquet as pq
 t = cx.read_sql("$URI", "SELECT * FROM orders", return_type="arrow")
 pq.write_table(t, "$WORK/cx.parquet", compression="zstd")
 PY
+cat > "$WORK/dlt_delta.py" <<PY
+import dlt
+from dlt.sources.sql_database import sql_table
+t = sql_table(credentials="postgresql+psycopg2://bench@127.0.0.1:$PORT/src", table="orders", backend="connectorx")
+p = dlt.pipeline(pipeline_name="bench", destination=dlt.destinations.filesystem(bucket_url="file://$WORK/dlt_lake"),
+                 dataset_name="bench", pipelines_dir="$WORK/dlt_pipelines")
+p.run(t, table_format="delta", write_disposition="replace")
+PY
 PEERS=()
 if python3 -c "import connectorx" 2>/dev/null; then
     echo "== connectorx + deltalake"
     PEERS+=("$(timed cx+deltalake python3 "$WORK/cx_delta.py" || echo "cx+deltalake - -")")
     PEERS+=("$(timed cx+pyarrow-zstd python3 "$WORK/cx_parquet.py" || echo "cx+pyarrow-zstd - -")")
     CX_PARQUET_SIZE=$(stat -c %s "$WORK/cx.parquet" 2>/dev/null || echo 0)
+fi
+if python3 -c "import dlt, connectorx, sqlalchemy, psycopg2" 2>/dev/null; then
+    echo "== dlt sql_database (connectorx backend) -> delta"
+    export RUNTIME__DLTHUB_TELEMETRY=false
+    PEERS+=("$(timed dlt-delta python3 "$WORK/dlt_delta.py" || echo "dlt-delta - -")")
 fi
 
 read -r _ FLOOR_T _ <<<"$FLOOR"
