@@ -116,8 +116,8 @@ import Testing
     /// Inserts, value and key updates, deletes, NULLs, a rolled-back transaction, an unchanged TOASTed value and
     /// a truncate, in several transactions.
     static func workload(_ env: Env) throws {
-        try CrossDatabaseTests.fill(env.cluster, env.srcDB, from: 51, to: 90)
-        try env.sql(
+        // Two sessions at once: the items workload and the docs/tags one interleave their commits.
+        let scripts = [
             """
             UPDATE items SET name = 'renamed ' || id, price = price + 1 WHERE id % 5 = 0;
             UPDATE items SET id = id + 1000 WHERE id IN (3, 4);
@@ -127,17 +127,36 @@ import Testing
             UPDATE items SET name = 'never' WHERE id = 2;
             DELETE FROM items WHERE id = 6;
             ROLLBACK;
-            UPDATE docs SET n = n + 1;
-            UPDATE docs SET body = 'short now' WHERE id = 2;
             BEGIN;
             INSERT INTO items (id, medium, happened_tz) VALUES (5000, 1, now());
             UPDATE items SET medium = 2 WHERE id = 5000;
             DELETE FROM items WHERE id = 5000;
             INSERT INTO items (id, medium, happened_tz, name) VALUES (5001, 7, '2000-01-01 00:00:00+00', 'last');
             COMMIT;
+            """,
+            """
+            UPDATE docs SET n = n + 1;
+            UPDATE docs SET body = 'short now' WHERE id = 2;
+            INSERT INTO tags SELECT g, 'more ' || g FROM generate_series(11, 40) g;
             TRUNCATE tags;
             INSERT INTO tags VALUES (1, 'after truncate');
-            """)
+            UPDATE docs SET n = n + 1 WHERE id > 3;
+            """,
+        ]
+        let failures = NSLock()
+        nonisolated(unsafe) var errors: [any Error] = []
+        DispatchQueue.concurrentPerform(iterations: scripts.count + 1) { i in
+            do {
+                if i < scripts.count {
+                    try env.sql(scripts[i])
+                } else {
+                    try CrossDatabaseTests.fill(env.cluster, env.srcDB, from: 51, to: 90)
+                }
+            } catch {
+                failures.withLock { errors.append(error) }
+            }
+        }
+        if let first = errors.first { throw first }
     }
 
     @Test(arguments: Target.allCases)
@@ -154,7 +173,16 @@ import Testing
         #expect(first.outcomes.allSatisfy { $0.status == .succeeded })
         try env.expectTargetEqualsSource(["items", "docs", "tags"])
 
+        // The workload runs while a follower streams; a final run then catches up.
+        let stop = StopSignal()
+        let pipeline = try env.pipeline()
+        async let followed = pipeline.run(tables: tables, follow: true, stop: stop)
+        try await Task.sleep(for: .milliseconds(300))
         try Self.workload(env)
+        try await Task.sleep(for: .milliseconds(300))
+        stop.stop()
+        let follower = await followed
+        #expect(follower.error == nil, "\(String(describing: follower.error))")
         let second = try await env.run(tables)
         #expect(second.outcomes.allSatisfy { $0.status == .succeeded })
         #expect(second.appliedThrough ?? .zero > first.appliedThrough ?? .zero)
