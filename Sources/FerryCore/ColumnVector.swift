@@ -14,7 +14,27 @@ public struct BinaryArray: Sendable, Hashable {
         data.reserveCapacity(byteCapacity)
     }
 
+    /// Adopts already packed buffers (a Parquet BYTE_ARRAY column, say) as they are, without copying value by value.
+    public init(offsets: [Int], data: [UInt8]) {
+        precondition(offsets.first == 0 && offsets.last == data.count, "offsets must span data from 0")
+        self.offsets = offsets
+        self.data = data
+    }
+
     public var count: Int { offsets.count - 1 }
+
+    /// The values in `runs` (ascending, non-overlapping row ranges), copied one run at a time.
+    public func gathering(_ runs: [Range<Int>], rows: Int) -> BinaryArray {
+        var bytes = 0
+        for run in runs { bytes += offsets[run.upperBound] - offsets[run.lowerBound] }
+        var out = BinaryArray(capacity: rows, byteCapacity: bytes)
+        for run in runs {
+            let shift = out.data.count - offsets[run.lowerBound]
+            out.data.append(contentsOf: data[offsets[run.lowerBound]..<offsets[run.upperBound]])
+            out.offsets.append(contentsOf: offsets[(run.lowerBound + 1)...run.upperBound].lazy.map { $0 + shift })
+        }
+        return out
+    }
 
     public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         data.append(contentsOf: bytes)
@@ -85,7 +105,37 @@ public struct ColumnVector: Sendable, Hashable {
         validity.reserveCapacity(capacity)
     }
 
+    /// Adopts whole arrays (one slot per row, zero in NULL slots), for readers that decode a column at once.
+    public init(values: Values, validity: [Bool]) {
+        precondition(values.count == validity.count, "one validity flag per value")
+        self.values = values
+        self.validity = validity
+    }
+
     public var count: Int { validity.count }
+
+    /// The rows in `runs` (ascending, non-overlapping ranges), copied one run at a time rather than value by value:
+    /// filtering a batch is then a few bulk copies per column.
+    public func gathering(_ runs: [Range<Int>]) -> ColumnVector {
+        let rows = runs.reduce(0) { $0 + $1.count }
+        var kept = [Bool]()
+        kept.reserveCapacity(rows)
+        for run in runs { kept.append(contentsOf: validity[run]) }
+        switch values {
+        case .boolean(let a): return ColumnVector(values: .boolean(Self.gather(a, runs, rows)), validity: kept)
+        case .int64(let a): return ColumnVector(values: .int64(Self.gather(a, runs, rows)), validity: kept)
+        case .float64(let a): return ColumnVector(values: .float64(Self.gather(a, runs, rows)), validity: kept)
+        case .decimal(let a): return ColumnVector(values: .decimal(Self.gather(a, runs, rows)), validity: kept)
+        case .bytes(let b): return ColumnVector(values: .bytes(b.gathering(runs, rows: rows)), validity: kept)
+        }
+    }
+
+    private static func gather<T>(_ a: [T], _ runs: [Range<Int>], _ rows: Int) -> [T] {
+        var out = [T]()
+        out.reserveCapacity(rows)
+        for run in runs { out.append(contentsOf: a[run]) }
+        return out
+    }
 
     public func isNull(_ i: Int) -> Bool { !validity[i] }
 
@@ -203,6 +253,17 @@ public struct ColumnVector: Sendable, Hashable {
 }
 
 extension ColumnVector.Values {
+    /// The number of slots, NULL ones included.
+    public var count: Int {
+        switch self {
+        case .boolean(let a): a.count
+        case .int64(let a): a.count
+        case .float64(let a): a.count
+        case .decimal(let a): a.count
+        case .bytes(let b): b.count
+        }
+    }
+
     var kind: ColumnStorageKind {
         switch self {
         case .boolean: .boolean
@@ -232,6 +293,28 @@ public struct RecordBatch: Sendable {
     }
 
     public var rowCount: Int { vectors.first?.count ?? 0 }
+
+    /// The rows where `keep` is true; the batch itself when every row is kept (no copy at all).
+    public func filtered(_ keep: [Bool]) -> RecordBatch {
+        let runs = Self.runs(of: keep)
+        if runs.count == 1, runs[0] == 0..<rowCount { return self }
+        return RecordBatch(columns: columns, vectors: vectors.map { $0.gathering(runs) })
+    }
+
+    /// The ranges of consecutive `true`s in `keep`, in order.
+    static func runs(of keep: [Bool]) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var start: Int?
+        for (i, k) in keep.enumerated() {
+            if k, start == nil { start = i }
+            if !k, let s = start {
+                runs.append(s..<i)
+                start = nil
+            }
+        }
+        if let s = start { runs.append(s..<keep.count) }
+        return runs
+    }
 
     /// Approximate size of the batch's buffers, for progress and memory accounting.
     public var byteCount: Int {

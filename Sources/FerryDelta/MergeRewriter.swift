@@ -169,26 +169,3 @@ struct MergeRewriter {
         return RecordBatch(columns: columns, vectors: vectors)
     }
 }
-
-extension RecordBatch {
-    /// The rows where `keep` is true.
-    func filtered(_ keep: [Bool]) -> RecordBatch {
-        var out = RecordBatch(columns: columns, capacity: keep.filter { $0 }.count)
-        for (c, vector) in vectors.enumerated() {
-            for r in 0..<rowCount where keep[r] {
-                if vector.isNull(r) {
-                    out.vectors[c].appendNull()
-                    continue
-                }
-                switch vector.values {
-                case .boolean(let a): out.vectors[c].append(a[r])
-                case .int64(let a): out.vectors[c].append(a[r])
-                case .float64(let a): out.vectors[c].append(a[r])
-                case .decimal(let a): out.vectors[c].append(decimal: a[r])
-                case .bytes(let b): out.vectors[c].append(bytes: b[r])
-                }
-            }
-        }
-        return out
-    }
-}

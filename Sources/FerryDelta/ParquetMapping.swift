@@ -68,12 +68,7 @@ enum ParquetMapping {
                 }
                 values = .fixedLen(width: width, data: data)
             }
-        case (.uuid, .bytes(let b)):
-            var out = BinaryArray(capacity: b.count, byteCapacity: b.count * 36)
-            for i in 0..<b.count {
-                if b[i].count == 16 { out.append(string: UUIDText.format(Array(b[i]))) } else { out.appendEmpty() }
-            }
-            values = .byteArray(offsets: out.offsets, data: out.data)
+        case (.uuid, .bytes(let b)): values = uuidText(b)
         case (.time, .int64(let a)):
             var out = BinaryArray(capacity: a.count, byteCapacity: a.count * 15)
             for (i, v) in a.enumerated() {
@@ -87,12 +82,104 @@ enum ParquetMapping {
         return ColumnBatch(values: values, validity: validity)
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// 16-byte uuids as their lowercase hyphenated text (as `UUIDText.format` writes it), straight into one buffer;
+    /// a slot not holding 16 bytes (NULL) stays empty.
+    static func uuidText(_ b: BinaryArray) -> ColumnValues {
+        var offsets = [Int]()
+        offsets.reserveCapacity(b.count + 1)
+        offsets.append(0)
+        var data = [UInt8]()
+        data.reserveCapacity(b.count * 36)
+        for i in 0..<b.count {
+            let value = b[i]
+            if value.count == 16 {
+                for (k, byte) in value.enumerated() {
+                    if k == 4 || k == 6 || k == 8 || k == 10 { data.append(UInt8(ascii: "-")) }
+                    data.append(hexDigits[Int(byte >> 4)])
+                    data.append(hexDigits[Int(byte & 0xF)])
+                }
+            }
+            offsets.append(data.count)
+        }
+        return .byteArray(offsets: offsets, data: data)
+    }
+
     static func columns(_ batch: RecordBatch) -> [ColumnBatch] {
         zip(batch.vectors, batch.columns).map { column($0, type: $1.type) }
     }
 
     /// A Parquet column (as this writer or another wrote it) as a Ferry column vector of `type`.
+    ///
+    /// Whole arrays are adopted or converted at once: both sides keep a zero placeholder in NULL slots, so no value
+    /// needs looking at one by one except where the representation differs (uuid text, times, wide decimals).
     static func vector(_ column: ColumnBatch, type: ColumnType, name: String) throws(FerryError) -> ColumnVector {
+        let validity = column.validity ?? [Bool](repeating: true, count: column.count)
+        switch (type, column.values) {
+        case (.boolean, .boolean(let a)): return ColumnVector(values: .boolean(a), validity: validity)
+        case (_, .int32(let a)) where type.storage == .int64:
+            return ColumnVector(values: .int64(a.map { Int64($0) }), validity: validity)
+        case (_, .int64(let a)) where type.storage == .int64: return ColumnVector(values: .int64(a), validity: validity)
+        case (_, .float(let a)) where type.storage == .float64:
+            return ColumnVector(values: .float64(a.map { Double($0) }), validity: validity)
+        case (_, .double(let a)) where type.storage == .float64:
+            return ColumnVector(values: .float64(a), validity: validity)
+        case (.decimal, .int32(let a)): return ColumnVector(values: .decimal(a.map { Int128($0) }), validity: validity)
+        case (.decimal, .int64(let a)): return ColumnVector(values: .decimal(a.map { Int128($0) }), validity: validity)
+        case (.uuid, .byteArray(let offsets, let data)):
+            guard let bytes = uuidBytes(offsets: offsets, data: data, validity: validity) else {
+                throw FerryError(.data, "column \(name): a value is not a UUID")
+            }
+            return ColumnVector(values: .bytes(bytes), validity: validity)
+        case (.time, _): return try vectorByValue(column, type: type, name: name)
+        case (_, .byteArray(let offsets, let data)) where type.storage == .bytes:
+            return ColumnVector(values: .bytes(BinaryArray(offsets: offsets, data: data)), validity: validity)
+        default: return try vectorByValue(column, type: type, name: name)
+        }
+    }
+
+    /// uuid text values as their 16 bytes (empty in NULL slots), parsed straight from the column's buffer; `nil` when
+    /// a value is not a UUID. Accepts what `UUIDText.parse` accepts: 32 hex digits of any case, `-`, `{`, `}`.
+    static func uuidBytes(offsets: [Int], data: [UInt8], validity: [Bool]) -> BinaryArray? {
+        var outOffsets = [Int]()
+        outOffsets.reserveCapacity(offsets.count)
+        outOffsets.append(0)
+        var out = [UInt8]()
+        out.reserveCapacity(16 * validity.count)
+        for i in 0..<validity.count {
+            if validity[i] {
+                var high: UInt8?
+                let start = out.count
+                for c in data[offsets[i]..<offsets[i + 1]] {
+                    let v: UInt8
+                    switch c {
+                    case 0x30...0x39: v = c - 0x30
+                    case 0x61...0x66: v = c - 0x61 + 10
+                    case 0x41...0x46: v = c - 0x41 + 10
+                    case UInt8(ascii: "-"), UInt8(ascii: "{"), UInt8(ascii: "}"): continue
+                    default: return nil
+                    }
+                    if let h = high {
+                        guard out.count - start < 16 else { return nil }
+                        out.append(h << 4 | v)
+                        high = nil
+                    } else {
+                        high = v
+                    }
+                }
+                guard out.count - start == 16, high == nil else { return nil }
+            }
+            outOffsets.append(out.count)
+        }
+        return BinaryArray(offsets: outOffsets, data: out)
+    }
+
+    /// The value-by-value conversion, for the types whose Parquet form must be parsed per value (times, wide
+    /// decimals); any other pairing is a mismatch, reported at the first non-NULL value.
+    private static func vectorByValue(
+        _ column: ColumnBatch, type: ColumnType, name: String
+    ) throws(FerryError) -> ColumnVector {
         var v = ColumnVector(kind: type.storage, capacity: column.count)
         for i in 0..<column.count {
             if column.isNull(i) {
@@ -100,30 +187,16 @@ enum ParquetMapping {
                 continue
             }
             switch (type, column.values) {
-            case (.boolean, .boolean(let a)): v.append(a[i])
-            case (_, .int32(let a)) where type.storage == .int64: v.append(Int64(a[i]))
-            case (_, .int64(let a)) where type.storage == .int64: v.append(a[i])
-            case (_, .float(let a)): v.append(Double(a[i]))
-            case (_, .double(let a)): v.append(a[i])
-            case (.decimal, .int32(let a)): v.append(decimal: Int128(a[i]))
-            case (.decimal, .int64(let a)): v.append(decimal: Int128(a[i]))
             case (.decimal, .fixedLen(let width, let data)):
                 var u: UInt128 = (data[i * width] & 0x80) != 0 ? ~0 : 0
                 for k in 0..<width { u = (u << 8) | UInt128(data[i * width + k]) }
                 v.append(decimal: Int128(bitPattern: u))
-            case (.uuid, .byteArray(let offsets, let data)):
-                guard let b = UUIDText.parse(String(decoding: data[offsets[i]..<offsets[i + 1]], as: UTF8.self)) else {
-                    throw FerryError(.data, "column \(name): a value is not a UUID")
-                }
-                v.append(bytes: b)
             case (.time, .byteArray(let offsets, let data)):
                 guard let t = TimeText.parseTime(String(decoding: data[offsets[i]..<offsets[i + 1]], as: UTF8.self))
                 else {
                     throw FerryError(.data, "column \(name): a value is not a time")
                 }
                 v.append(t)
-            case (_, .byteArray(let offsets, let data)) where type.storage == .bytes:
-                v.append(bytes: data[offsets[i]..<offsets[i + 1]])
             default:
                 throw FerryError(.schema, "column \(name): the Parquet data does not match the table's type \(type)")
             }
