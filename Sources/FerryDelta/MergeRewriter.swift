@@ -52,20 +52,34 @@ struct MergeRewriter {
         return out
     }
 
-    /// Rewrites the files that hold any of `keys`; on failure, deletes what it wrote.
+    /// Files rewritten at once: each holds one row group in memory, and the Parquet reader and writer spread each
+    /// file's columns over the cores as well, so two keep both cores busy through the serial stretches.
+    static let filesInFlight = 2
+
+    /// Rewrites the files that hold any of `keys`, up to `filesInFlight` at a time; on failure, deletes what it
+    /// wrote.
     func run() throws(FerryError) -> Result {
+        let candidates = try candidateFiles()
+        let matcher = KeyMatcher(keys: keys, capture: capture, keyColumns: keyColumns, columns: columns)
+        let largestFirst = candidates.indices.sorted { candidates[$0].size > candidates[$1].size }
+        let outcomes = ConcurrentMap.run(candidates, order: largestFirst, threads: Self.filesInFlight) {
+            (file: AddFile) throws(FerryError) -> FileRewrite? in try rewrite(file, matching: matcher)
+        }
         var result = Result()
-        do throws(FerryError) {
-            let candidates = try candidateFiles()
-            for file in candidates {
-                if let rewritten = try rewrite(file, into: &result) {
-                    result.removed.append(file)
-                    result.added += rewritten
-                }
+        var failure: FerryError?
+        for (file, outcome) in zip(candidates, outcomes) {
+            switch outcome {
+            case .success(let rewritten?):
+                result.removed.append(file)
+                result.added += rewritten.added
+                result.captured.merge(rewritten.captured) { _, later in later }
+            case .success(nil), .none: break
+            case .failure(let error): failure = failure ?? error
             }
-        } catch {
+        }
+        if let failure {
             writer.deleteUncommitted(result.added)
-            throw error
+            throw failure
         }
         return result
     }
@@ -95,8 +109,14 @@ struct MergeRewriter {
         }
     }
 
+    /// One file's rewrite: the files holding its surviving rows, and the captured values of the rows it dropped.
+    struct FileRewrite {
+        var added: [AddFile] = []
+        var captured: [[ScalarValue]: [ScalarValue?]] = [:]
+    }
+
     /// The file's surviving rows in new files, or `nil` when no row of the file is dropped.
-    func rewrite(_ file: AddFile, into result: inout Result) throws(FerryError) -> [AddFile]? {
+    func rewrite(_ file: AddFile, matching matcher: KeyMatcher) throws(FerryError) -> FileRewrite? {
         let path = writer.dataPath(file.path)
         let reader: ParquetReader
         do throws(ParquetError) {
@@ -105,40 +125,42 @@ struct MergeRewriter {
             throw FerryError(.io, "cannot read \(file.path) to merge: \(error)", table: writer.label)
         }
         let names = reader.schema.fields.map(\.name)
-        let keyIndexes = keyColumns.compactMap { columns.map(\.name).firstIndex(of: $0) }
         let out = PartitionedFiles(
             directory: writer.path, columns: columns, partitionBy: partitionBy, options: writer.options,
             label: writer.label)
         var replaced = false
-        var added: [AddFile] = []
+        var rewritten = FileRewrite()
         do throws(FerryError) {
             for rg in 0..<reader.rowGroupCount {
                 let batch = try readRowGroup(reader, rg, names: names, partitionValues: file.partitionValues)
+                let dropped = matcher.droppedRows(of: batch)
+                guard !dropped.isEmpty else {
+                    rewritten.added += try out.write(batch)
+                    continue
+                }
+                replaced = true
                 var keep = [Bool](repeating: true, count: batch.rowCount)
-                for r in 0..<batch.rowCount {
-                    let key = Self.key(of: batch, row: r, at: keyIndexes)
-                    guard keys.contains(key) else { continue }
+                for r in dropped {
                     keep[r] = false
-                    replaced = true
-                    if let wanted = capture[key] {
-                        result.captured[key] = wanted.map {
+                    if let (key, wanted) = matcher.capture(of: batch, row: r) {
+                        rewritten.captured[key] = wanted.map {
                             ScalarValue(vector: batch.vectors[$0], row: r, type: columns[$0].type)
                         }
                     }
                 }
-                added += try out.write(batch.filtered(keep))
+                rewritten.added += try out.write(batch.filtered(keep))
             }
             guard replaced else {
                 out.discard()
                 return nil
             }
-            added += try out.finish()
+            rewritten.added += try out.finish()
         } catch {
             out.discard()
-            writer.deleteUncommitted(added)
+            writer.deleteUncommitted(rewritten.added)
             throw error
         }
-        return added
+        return rewritten
     }
 
     /// One row group as a batch in the table's current column order; columns the file lacks are NULL.

@@ -82,29 +82,35 @@ enum ParquetMapping {
         return ColumnBatch(values: values, validity: validity)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     /// 16-byte uuids as their lowercase hyphenated text (as `UUIDText.format` writes it), straight into one buffer;
     /// a slot not holding 16 bytes (NULL) stays empty.
     static func uuidText(_ b: BinaryArray) -> ColumnValues {
-        var offsets = [Int]()
-        offsets.reserveCapacity(b.count + 1)
-        offsets.append(0)
-        var data = [UInt8]()
-        data.reserveCapacity(b.count * 36)
-        for i in 0..<b.count {
-            let value = b[i]
-            if value.count == 16 {
-                for (k, byte) in value.enumerated() {
-                    if k == 4 || k == 6 || k == 8 || k == 10 { data.append(UInt8(ascii: "-")) }
-                    data.append(hexDigits[Int(byte >> 4)])
-                    data.append(hexDigits[Int(byte & 0xF)])
+        var offsets = [Int](repeating: 0, count: b.count + 1)
+        let data = [UInt8](unsafeUninitializedCapacity: 36 * b.count) { buffer, initialized in
+            var written = 0
+            for i in 0..<b.count {
+                let value = b[i]
+                if value.count == 16 {
+                    var k = 0
+                    for byte in value {
+                        if k == 4 || k == 6 || k == 8 || k == 10 {
+                            buffer[written] = UInt8(ascii: "-")
+                            written += 1
+                        }
+                        buffer[written] = hexDigit(byte >> 4)
+                        buffer[written + 1] = hexDigit(byte & 0xF)
+                        written += 2
+                        k += 1
+                    }
                 }
+                offsets[i + 1] = written
             }
-            offsets.append(data.count)
+            initialized = written
         }
         return .byteArray(offsets: offsets, data: data)
     }
+
+    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 &+ v : 0x61 &+ v &- 10 }
 
     static func columns(_ batch: RecordBatch) -> [ColumnBatch] {
         zip(batch.vectors, batch.columns).map { column($0, type: $1.type) }
@@ -139,40 +145,57 @@ enum ParquetMapping {
         }
     }
 
-    /// uuid text values as their 16 bytes (empty in NULL slots), parsed straight from the column's buffer; `nil` when
-    /// a value is not a UUID. Accepts what `UUIDText.parse` accepts: 32 hex digits of any case, `-`, `{`, `}`.
+    /// uuid text values as their 16 bytes (empty in NULL slots), parsed straight from the column's buffer into one
+    /// output buffer; `nil` when a value is not a UUID.
     static func uuidBytes(offsets: [Int], data: [UInt8], validity: [Bool]) -> BinaryArray? {
-        var outOffsets = [Int]()
-        outOffsets.reserveCapacity(offsets.count)
-        outOffsets.append(0)
-        var out = [UInt8]()
-        out.reserveCapacity(16 * validity.count)
-        for i in 0..<validity.count {
-            if validity[i] {
-                var high: UInt8?
-                let start = out.count
-                for c in data[offsets[i]..<offsets[i + 1]] {
-                    let v: UInt8
-                    switch c {
-                    case 0x30...0x39: v = c - 0x30
-                    case 0x61...0x66: v = c - 0x61 + 10
-                    case 0x41...0x46: v = c - 0x41 + 10
-                    case UInt8(ascii: "-"), UInt8(ascii: "{"), UInt8(ascii: "}"): continue
-                    default: return nil
+        let rows = validity.count
+        var outOffsets = [Int](repeating: 0, count: rows + 1)
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: 16 * rows) { buffer, initialized in
+            initialized = 0
+            data.withUnsafeBufferPointer { text in
+                var written = 0
+                for i in 0..<rows {
+                    if validity[i] {
+                        guard parseUUID(text[offsets[i]..<offsets[i + 1]], into: buffer, at: written) else {
+                            valid = false
+                            return
+                        }
+                        written += 16
                     }
-                    if let h = high {
-                        guard out.count - start < 16 else { return nil }
-                        out.append(h << 4 | v)
-                        high = nil
-                    } else {
-                        high = v
-                    }
+                    outOffsets[i + 1] = written
                 }
-                guard out.count - start == 16, high == nil else { return nil }
+                initialized = written
             }
-            outOffsets.append(out.count)
         }
-        return BinaryArray(offsets: outOffsets, data: out)
+        return valid ? BinaryArray(offsets: outOffsets, data: out) : nil
+    }
+
+    /// Writes the 16 bytes of the uuid `text` at `out[base...]`; `false` if malformed. Accepts what
+    /// `UUIDText.parse` accepts: exactly 32 hex digits of any case, with `-`, `{` and `}` anywhere.
+    private static func parseUUID(
+        _ text: Slice<UnsafeBufferPointer<UInt8>>, into out: UnsafeMutableBufferPointer<UInt8>, at base: Int
+    ) -> Bool {
+        var digits = 0
+        var high: UInt8 = 0
+        for c in text {
+            let v: UInt8
+            switch c {
+            case 0x30...0x39: v = c &- 0x30
+            case 0x61...0x66: v = c &- 0x61 &+ 10
+            case 0x41...0x46: v = c &- 0x41 &+ 10
+            case UInt8(ascii: "-"), UInt8(ascii: "{"), UInt8(ascii: "}"): continue
+            default: return false
+            }
+            if digits & 1 == 0 {
+                high = v
+            } else {
+                guard digits < 32 else { return false }
+                out[base + digits >> 1] = high << 4 | v
+            }
+            digits += 1
+        }
+        return digits == 32
     }
 
     /// The value-by-value conversion, for the types whose Parquet form must be parsed per value (times, wide

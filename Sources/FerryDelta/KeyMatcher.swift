@@ -1,0 +1,93 @@
+import FerryCore
+
+/// Finds the rows of a row group whose key is among a merge's incoming keys, and what to capture from them.
+///
+/// A single key column of integer storage (the common primary key) is tested as raw `Int64`s against a
+/// `Set<Int64>`, so no key array is built or hashed per row; any other key goes through `[ScalarValue]` keys
+/// (`MergeRewriter.key(of:row:at:)`).
+struct KeyMatcher: Sendable {
+    /// The keys whose rows are dropped, in the form they are tested in.
+    enum Keys: Sendable {
+        /// Integer values of a single-column key, none of them NULL, with the capture list per value.
+        case int64(Set<Int64>, capture: [Int64: [Int]])
+        case general(Set<[ScalarValue]>, capture: [[ScalarValue]: [Int]])
+    }
+
+    let keys: Keys
+    /// Indexes of the key columns in the batches tested.
+    let keyIndexes: [Int]
+
+    init(keys: Set<[ScalarValue]>, capture: [[ScalarValue]: [Int]], keyColumns: [String], columns: [Column]) {
+        keyIndexes = keyColumns.compactMap { name in columns.firstIndex { $0.name == name } }
+        if keyIndexes.count == 1, keyColumns.count == 1,
+            let ints = Self.integers(keys, capture: capture, type: columns[keyIndexes[0]].type)
+        {
+            self.keys = ints
+        } else {
+            self.keys = .general(keys, capture: capture)
+        }
+    }
+
+    /// The keys as `Int64`s when the key column has integer storage and each key is exactly what a data file's
+    /// value reads back as (so the two paths match the same rows); `nil` otherwise, NULL keys included.
+    static func integers(_ keys: Set<[ScalarValue]>, capture: [[ScalarValue]: [Int]], type: ColumnType) -> Keys? {
+        guard type.storage == .int64 else { return nil }
+        var ints = Set<Int64>(minimumCapacity: keys.count)
+        for key in keys {
+            guard key.count == 1, let v = integer(key[0], type: type) else { return nil }
+            ints.insert(v)
+        }
+        var wanted: [Int64: [Int]] = [:]
+        for (key, indexes) in capture {
+            guard key.count == 1, let v = integer(key[0], type: type) else { return nil }
+            wanted[v] = indexes
+        }
+        return .int64(ints, capture: wanted)
+    }
+
+    /// The stored value behind `value` when reading it back from a vector of `type` gives `value` again.
+    static func integer(_ value: ScalarValue, type: ColumnType) -> Int64? {
+        let v: Int64
+        switch value {
+        case .int(let i): v = i
+        case .date(let d): v = d
+        case .timestamp(let us, _): v = us
+        default: return nil
+        }
+        var vector = ColumnVector(kind: .int64, capacity: 1)
+        vector.append(v)
+        return ScalarValue(vector: vector, row: 0, type: type) == value ? v : nil
+    }
+
+    /// The rows of `batch` holding one of the keys, in order.
+    func droppedRows(of batch: RecordBatch) -> [Int] {
+        var rows: [Int] = []
+        switch keys {
+        case .int64(let ints, _):
+            let vector = batch.vectors[keyIndexes[0]]
+            guard case .int64(let values) = vector.values else { return [] }
+            for r in values.indices where ints.contains(values[r]) && !vector.isNull(r) { rows.append(r) }
+        case .general(let set, _):
+            for r in 0..<batch.rowCount where set.contains(MergeRewriter.key(of: batch, row: r, at: keyIndexes)) {
+                rows.append(r)
+            }
+        }
+        return rows
+    }
+
+    /// For a dropped row whose key wants unchanged columns carried over: its key (as `ChangedRows` looks it up)
+    /// and the indexes of the columns to capture.
+    func capture(of batch: RecordBatch, row: Int) -> ([ScalarValue], [Int])? {
+        switch keys {
+        case .int64(_, let capture):
+            guard !capture.isEmpty, let wanted = capture[batch.vectors[keyIndexes[0]].int64(at: row)] else {
+                return nil
+            }
+            return (MergeRewriter.key(of: batch, row: row, at: keyIndexes), wanted)
+        case .general(_, let capture):
+            guard !capture.isEmpty else { return nil }
+            let key = MergeRewriter.key(of: batch, row: row, at: keyIndexes)
+            return capture[key].map { (key, $0) }
+        }
+    }
+}
