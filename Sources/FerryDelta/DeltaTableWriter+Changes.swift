@@ -58,20 +58,27 @@ extension DeltaTableWriter: ChangeWriter {
         var removed: [AddFile] = []
         var added: [AddFile] = []
         do throws(FerryError) {
-            var captured: [[ScalarValue]: [ScalarValue?]] = [:]
             if let current, changes.truncated {
                 removed = Array(current.files.values)
+                added = try rows.write(captured: [:], partitionBy: partitions)
             } else if let current, !rows.touched.isEmpty {
                 var rewriter = MergeRewriter(
                     writer: self, snapshot: current, keys: rows.touched, keyColumns: schema.primaryKey,
                     columns: columns, partitionBy: partitions)
                 rewriter.capture = rows.capture
-                let merged = try rewriter.run()
+                // New rows that take nothing from the dropped ones are written while the files are rewritten.
+                let independent = rows.capture.isEmpty
+                let merged = try rewriter.run(
+                    alongside: independent
+                        ? { () throws(FerryError) -> [AddFile] in try rows.write(captured: [:], partitionBy: partitions)
+                        }
+                        : nil)
                 removed = merged.removed
                 added = merged.added
-                captured = merged.captured
+                if !independent { added += try rows.write(captured: merged.captured, partitionBy: partitions) }
+            } else {
+                added = try rows.write(captured: [:], partitionBy: partitions)
             }
-            added += try rows.write(captured: captured, partitionBy: partitions)
             let committed = try commitChanges(
                 changes, schema: schema, current: current, partitions: partitions, removed: removed, added: added,
                 transaction: SetTransaction(appId: appId, version: Int64(bitPattern: position.rawValue)),

@@ -56,27 +56,45 @@ struct MergeRewriter {
     /// file's columns over the cores as well, so two keep both cores busy through the serial stretches.
     static let filesInFlight = 2
 
-    /// Rewrites the files that hold any of `keys`, up to `filesInFlight` at a time; on failure, deletes what it
-    /// wrote.
-    func run() throws(FerryError) -> Result {
+    /// Writing that needs nothing from the rows a merge drops (a change set's new rows without unchanged columns),
+    /// run in the same pool as the file rewrites so it fills a core the last, largest rewrite leaves idle.
+    typealias Alongside = () throws(FerryError) -> [AddFile]
+
+    /// What one task of `run` produced.
+    private enum Outcome {
+        case file(FileRewrite?)
+        case alongside([AddFile])
+    }
+
+    /// Rewrites the files that hold any of `keys`, up to `filesInFlight` at a time (largest first), and runs
+    /// `alongside` among them; its files come last in `Result.added`. On failure, deletes what any of them wrote.
+    func run(alongside: Alongside? = nil) throws(FerryError) -> Result {
         let candidates = try candidateFiles()
         let matcher = KeyMatcher(keys: keys, capture: capture, keyColumns: keyColumns, columns: columns)
-        let largestFirst = candidates.indices.sorted { candidates[$0].size > candidates[$1].size }
-        let outcomes = ConcurrentMap.run(candidates, order: largestFirst, threads: Self.filesInFlight) {
-            (file: AddFile) throws(FerryError) -> FileRewrite? in try rewrite(file, matching: matcher)
+        // Tasks 0..<candidates.count rewrite files; task candidates.count runs `alongside`, right after the largest.
+        var order = candidates.indices.sorted { candidates[$0].size > candidates[$1].size }
+        if alongside != nil { order.insert(candidates.count, at: min(1, order.count)) }
+        let tasks = Array(0..<(candidates.count + (alongside == nil ? 0 : 1)))
+        let outcomes = ConcurrentMap.run(tasks, order: order, threads: Self.filesInFlight) {
+            (task: Int) throws(FerryError) -> Outcome in
+            guard task < candidates.count else { return .alongside(try alongside?() ?? []) }
+            return .file(try rewrite(candidates[task], matching: matcher))
         }
         var result = Result()
+        var alongsideFiles: [AddFile] = []
         var failure: FerryError?
-        for (file, outcome) in zip(candidates, outcomes) {
+        for (task, outcome) in zip(tasks, outcomes) {
             switch outcome {
-            case .success(let rewritten?):
-                result.removed.append(file)
+            case .success(.file(let rewritten?)):
+                result.removed.append(candidates[task])
                 result.added += rewritten.added
                 result.captured.merge(rewritten.captured) { _, later in later }
-            case .success(nil), .none: break
+            case .success(.alongside(let files)): alongsideFiles = files
+            case .success(.file(nil)), .none: break
             case .failure(let error): failure = failure ?? error
             }
         }
+        result.added += alongsideFiles
         if let failure {
             writer.deleteUncommitted(result.added)
             throw failure

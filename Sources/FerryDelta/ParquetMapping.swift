@@ -154,45 +154,73 @@ enum ParquetMapping {
         let out = [UInt8](unsafeUninitializedCapacity: 16 * rows) { buffer, initialized in
             initialized = 0
             data.withUnsafeBufferPointer { text in
-                var written = 0
-                for i in 0..<rows {
-                    if validity[i] {
-                        guard parseUUID(text[offsets[i]..<offsets[i + 1]], into: buffer, at: written) else {
-                            valid = false
-                            return
+                nibbles.withUnsafeBufferPointer { nibbles in
+                    var written = 0
+                    for i in 0..<rows {
+                        if validity[i] {
+                            let value = text[offsets[i]..<offsets[i + 1]]
+                            guard parseUUID(value, nibbles: nibbles, into: buffer, at: written) else {
+                                valid = false
+                                return
+                            }
+                            written += 16
                         }
-                        written += 16
+                        outOffsets[i + 1] = written
                     }
-                    outOffsets[i + 1] = written
+                    initialized = written
                 }
-                initialized = written
             }
         }
         return valid ? BinaryArray(offsets: outOffsets, data: out) : nil
     }
 
+    /// Marks a byte `UUIDText.parse` skips (`-`, `{`, `}`) in `nibbles`.
+    private static let skipped: UInt8 = 0x10
+    /// Marks a byte that is no part of a uuid in `nibbles`.
+    private static let invalid: UInt8 = 0x20
+
+    /// The value of every byte as a hex digit, or `skipped`/`invalid`: a table lookup has no branch to mispredict
+    /// on the random mix of digits and letters.
+    private static let nibbles: [UInt8] = (0...255).map { (c: Int) -> UInt8 in
+        switch c {
+        case 0x30...0x39: UInt8(c - 0x30)
+        case 0x61...0x66: UInt8(c - 0x61 + 10)
+        case 0x41...0x46: UInt8(c - 0x41 + 10)
+        case 0x2D, 0x7B, 0x7D: skipped
+        default: invalid
+        }
+    }
+
     /// Writes the 16 bytes of the uuid `text` at `out[base...]`; `false` if malformed. Accepts what
-    /// `UUIDText.parse` accepts: exactly 32 hex digits of any case, with `-`, `{` and `}` anywhere.
+    /// `UUIDText.parse` accepts: exactly 32 hex digits of any case, with `-`, `{` and `}` anywhere. The canonical
+    /// 36-byte form (hyphens at 8, 13, 18, 23) is read from fixed places.
     private static func parseUUID(
-        _ text: Slice<UnsafeBufferPointer<UInt8>>, into out: UnsafeMutableBufferPointer<UInt8>, at base: Int
+        _ text: Slice<UnsafeBufferPointer<UInt8>>, nibbles: UnsafeBufferPointer<UInt8>,
+        into out: UnsafeMutableBufferPointer<UInt8>, at base: Int
     ) -> Bool {
+        let s = text.startIndex
+        let hyphen = UInt8(ascii: "-")
+        if text.count == 36, text[s + 8] == hyphen, text[s + 13] == hyphen, text[s + 18] == hyphen,
+            text[s + 23] == hyphen
+        {
+            var seen: UInt8 = 0
+            for k in 0..<16 {
+                // Hyphens before byte k: none for 0-3, then one more per two bytes, four from byte 10 on.
+                let p = s + 2 * k + (k < 4 ? 0 : min((k - 2) / 2, 4))
+                let high = nibbles[Int(text[p])]
+                let low = nibbles[Int(text[p + 1])]
+                seen |= high | low
+                out[base + k] = high << 4 | low
+            }
+            if seen < skipped { return true }
+        }
         var digits = 0
         var high: UInt8 = 0
         for c in text {
-            let v: UInt8
-            switch c {
-            case 0x30...0x39: v = c &- 0x30
-            case 0x61...0x66: v = c &- 0x61 &+ 10
-            case 0x41...0x46: v = c &- 0x41 &+ 10
-            case UInt8(ascii: "-"), UInt8(ascii: "{"), UInt8(ascii: "}"): continue
-            default: return false
-            }
-            if digits & 1 == 0 {
-                high = v
-            } else {
-                guard digits < 32 else { return false }
-                out[base + digits >> 1] = high << 4 | v
-            }
+            let v = nibbles[Int(c)]
+            if v == skipped { continue }
+            guard v < skipped, digits < 32 else { return false }
+            if digits & 1 == 0 { high = v } else { out[base + digits >> 1] = high << 4 | v }
             digits += 1
         }
         return digits == 32

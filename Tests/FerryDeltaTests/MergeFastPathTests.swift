@@ -122,6 +122,37 @@ import Testing
         #expect(try w.appliedPosition(pipeline: "p") == LSN(rawValue: 4))
     }
 
+    @Test func newRowsWrittenAlongsideTheRewritesLandWithThem() throws {
+        let dir = TempDirectory("delta-fast")
+        let shape = KeyShape.integer
+        let w = try DeltaDestination(root: dir.path).openWriter(TableName(name: "t")) as! any TableWriter & ChangeWriter
+        defer { w.close() }
+        for file in 0..<4 {
+            let changes = ((file * 50)..<(file * 50 + 50)).map { id in
+                Self.change(shape, .insert, id, name: "n\(id)", big: "b")
+            }
+            #expect(
+                try w.apply(
+                    ChangeSet.fold(changes, keyIndexes: [0]), schema: shape.schema,
+                    position: LSN(rawValue: UInt64(file + 1)), pipeline: "p"))
+        }
+        // No unchanged columns: the new rows need nothing from the dropped ones and are written meanwhile.
+        var changes = stride(from: 0, to: 200, by: 9).map { Self.change(shape, .update, $0, name: "u\($0)", big: "b") }
+        changes += stride(from: 4, to: 200, by: 50).map { Self.change(shape, .delete, $0) }
+        changes += (500..<505).map { Self.change(shape, .insert, $0, name: "i\($0)", big: "b") }
+        #expect(
+            try w.apply(
+                ChangeSet.fold(changes, keyIndexes: [0]), schema: shape.schema, position: LSN(rawValue: 5),
+                pipeline: "p"))
+        let out = try Python.json(DeltaDestinationTests.reader, [dir.file("t")]) as? [String: Any] ?? [:]
+        let rows = (out["rows"] as? [[String]] ?? []).map { Array($0.prefix(3)) }
+        var expected: [[String]] = (0..<200).filter { $0 % 50 != 4 }.map { id in
+            ["\(id)", "p", id % 9 == 0 ? "u\(id)" : "n\(id)"]
+        }
+        expected += (500..<505).map { ["\($0)", "p", "i\($0)"] }
+        #expect(rows == expected)
+    }
+
     @Test func integerKeysTakeTheFastPathOnlyWhenEveryKeyReadsBackTheSame() {
         let ts = [Column(name: "k", type: .timestampTZ, nullable: false)]
         let zoned = KeyMatcher(keys: [[.timestamp(5, zoned: true)]], capture: [:], keyColumns: ["k"], columns: ts)
