@@ -158,7 +158,8 @@ extension ReplicationRun {
             destination: Wiring.destination(
                 config.target, settings: config.settings, runStartedAt: Int64(now.timeIntervalSince1970 * 1000),
                 tables: config.tables, runId: runId),
-            store: store, settings: config.cdc, force: force, confirmation: TerminalConfirmation(),
+            store: store, settings: config.cdc, retry: RetryPolicy(maxRetries: config.settings.maxRetries),
+            force: force, confirmation: TerminalConfirmation(),
             observer: TerminalProgress(quiet: false), logger: logger)
         let result = await pipeline.run(tables: tables, follow: follow, stop: stop)
         for outcome in result.outcomes {

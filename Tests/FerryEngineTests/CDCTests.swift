@@ -222,6 +222,32 @@ import Testing
         #expect(result.outcomes.allSatisfy { $0.status == .failed })
     }
 
+    @Test func aFollowerReconnectsWhenItsConnectionIsKilled() async throws {
+        let env = try Env(.sqlite)
+        try env.sql("CREATE TABLE a (id integer PRIMARY KEY, v text); INSERT INTO a VALUES (1, 'one');")
+        _ = try await env.run(Self.specs(["a"]))
+        let stop = StopSignal()
+        let pipeline = try env.pipeline()
+        async let followed = pipeline.run(tables: Self.specs(["a"]), follow: true, stop: stop)
+        func waitForRows(_ n: Int) async throws -> Bool {
+            for _ in 0..<100 {
+                if try contents(SQLiteSource(path: env.dir.file("copy.db")), "a").count == n { return true }
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            return false
+        }
+        try env.sql("INSERT INTO a VALUES (2, 'two');")
+        #expect(try await waitForRows(2))
+        try env.sql(
+            "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '\(env.slot)';")
+        try env.sql("INSERT INTO a VALUES (3, 'three');")
+        #expect(try await waitForRows(3), "the follower did not come back after its connection was killed")
+        stop.stop()
+        let result = await followed
+        #expect(result.error == nil, "\(String(describing: result.error))")
+        try env.expectTargetEqualsSource(["a"])
+    }
+
     @Test func changesDuringTheInitialSnapshotAreNeitherLostNorDuplicated() async throws {
         let env = try Env(.postgres)
         try env.sql(

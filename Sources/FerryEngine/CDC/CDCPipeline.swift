@@ -38,6 +38,8 @@ public struct CDCPipeline: Sendable {
     public var destination: any Destination
     public var store: StateStore
     public var settings: CDCSettings
+    /// Back-off between restarts after a transient failure; `maxRetries` bounds them unless following.
+    public var retry: RetryPolicy
     public var force: Bool
     public var confirmation: (any ReplaceConfirmation)?
     public var observer: (any ProgressObserver)?
@@ -45,7 +47,8 @@ public struct CDCPipeline: Sendable {
 
     public init(
         source: any ChangeSource, catalog: any Source, destination: any Destination, store: StateStore,
-        settings: CDCSettings, force: Bool = false, confirmation: (any ReplaceConfirmation)? = nil,
+        settings: CDCSettings, retry: RetryPolicy = RetryPolicy(maxRetries: 3), force: Bool = false,
+        confirmation: (any ReplaceConfirmation)? = nil,
         observer: (any ProgressObserver)? = nil, logger: Logger = Logger(label: "ferry")
     ) {
         self.source = source
@@ -53,6 +56,7 @@ public struct CDCPipeline: Sendable {
         self.destination = destination
         self.store = store
         self.settings = settings
+        self.retry = retry
         self.force = force
         self.confirmation = confirmation
         self.observer = observer

@@ -30,16 +30,46 @@ struct CDCRun {
     var slot: String { pipeline.settings.slotName }
     var log: Logger { pipeline.logger }
 
+    /// Runs the pipeline; a transient failure (connection lost, slot still held by a dead session) starts it
+    /// again from the positions the targets hold, after a back-off: forever when following, up to
+    /// `pipeline.retry.maxRetries` times otherwise. Nothing pending is lost: it was neither applied nor confirmed.
     mutating func execute() -> CDCResult {
-        defer { for w in openWriters { w.close() } }
-        do throws(FerryError) {
-            try prepare()
-            try stream()
-            return result(error: nil)
-        } catch {
-            log.error("cdc pipeline stopped", metadata: ["error": "\(error)"])
-            return result(error: error)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do throws(FerryError) {
+                try prepare()
+                try stream()
+                closeWriters()
+                return result(error: nil)
+            } catch {
+                closeWriters()
+                let again = follow || attempt <= pipeline.retry.maxRetries
+                guard error.isTransient, again, !stop.isStopped else {
+                    log.error("cdc pipeline stopped", metadata: ["error": "\(error)"])
+                    return result(error: error)
+                }
+                let delay = pipeline.retry.delay(attempt: min(attempt, 6))
+                log.warning(
+                    "cdc pipeline interrupted, starting again",
+                    metadata: [
+                        "error": "\(error.message)", "attempt": "\(attempt)",
+                        "delay_s": "\(String(format: "%.1f", delay))",
+                    ])
+                var waited = 0.0
+                while waited < delay && !stop.isStopped {
+                    Thread.sleep(forTimeInterval: 0.2)
+                    waited += 0.2
+                }
+                if stop.isStopped { return result(error: nil) }
+            }
         }
+    }
+
+    private mutating func closeWriters() {
+        for w in openWriters { w.close() }
+        openWriters = []
+        writers = [:]
     }
 
     private func result(error: FerryError?) -> CDCResult {
