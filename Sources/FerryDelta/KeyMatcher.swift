@@ -45,18 +45,15 @@ struct KeyMatcher: Sendable {
         return .int64(ints, capture: wanted)
     }
 
-    /// The stored value behind `value` when reading it back from a vector of `type` gives `value` again.
+    /// The stored value behind `value` when a vector of `type` holding it reads back as `value` (the cases of
+    /// `ScalarValue(vector:row:type:)` for integer storage); `nil` for anything else, which no row can match.
     static func integer(_ value: ScalarValue, type: ColumnType) -> Int64? {
-        let v: Int64
-        switch value {
-        case .int(let i): v = i
-        case .date(let d): v = d
-        case .timestamp(let us, _): v = us
-        default: return nil
+        switch (type, value) {
+        case (.int16, .int(let v)), (.int32, .int(let v)), (.int64, .int(let v)), (.time, .int(let v)): v
+        case (.date, .date(let v)): v
+        case (.timestamp, .timestamp(let v, false)), (.timestampTZ, .timestamp(let v, true)): v
+        default: nil
         }
-        var vector = ColumnVector(kind: .int64, capacity: 1)
-        vector.append(v)
-        return ScalarValue(vector: vector, row: 0, type: type) == value ? v : nil
     }
 
     /// The rows of `batch` holding one of the keys, in order.

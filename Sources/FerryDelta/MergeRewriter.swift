@@ -69,8 +69,8 @@ struct MergeRewriter {
     /// Rewrites the files that hold any of `keys`, up to `filesInFlight` at a time (largest first), and runs
     /// `alongside` among them; its files come last in `Result.added`. On failure, deletes what any of them wrote.
     func run(alongside: Alongside? = nil) throws(FerryError) -> Result {
-        let candidates = try candidateFiles()
         let matcher = KeyMatcher(keys: keys, capture: capture, keyColumns: keyColumns, columns: columns)
+        let candidates = try candidateFiles(matching: matcher)
         // Tasks 0..<candidates.count rewrite files; task candidates.count runs `alongside`, right after the largest.
         var order = candidates.indices.sorted { candidates[$0].size > candidates[$1].size }
         if alongside != nil { order.insert(candidates.count, at: min(1, order.count)) }
@@ -103,28 +103,49 @@ struct MergeRewriter {
     }
 
     /// The files whose first-key range (from their statistics) holds at least one incoming key; files without
-    /// usable statistics are always candidates.
-    func candidateFiles() throws(FerryError) -> [AddFile] {
+    /// usable statistics are always candidates. Integer keys are searched as sorted `Int64`s.
+    func candidateFiles(matching matcher: KeyMatcher) throws(FerryError) -> [AddFile] {
         let files = snapshot.files.values.sorted { $0.path < $1.path }
         guard let firstKey = columns.first(where: { $0.name == keyColumns[0] }) else {
             throw FerryError(.schema, "merge key column \(keyColumns[0]) is not in the table", table: writer.label)
         }
-        let firsts = keys.compactMap(\.first).sorted { ($0.compare(to: $1) ?? 0) < 0 }
+        let holdsKey: (ScalarValue, ScalarValue) -> Bool
+        switch matcher.keys {
+        case .int64(let ints, _):
+            let sorted = ints.sorted()
+            holdsKey = { low, high in
+                guard let low = KeyMatcher.integer(low, type: firstKey.type),
+                    let high = KeyMatcher.integer(high, type: firstKey.type)
+                else { return true }
+                let i = Self.firstIndex(in: sorted) { $0 >= low }
+                return i < sorted.count && sorted[i] <= high
+            }
+        case .general(let keys, _):
+            let firsts = keys.compactMap(\.first).sorted { ($0.compare(to: $1) ?? 0) < 0 }
+            holdsKey = { low, high in
+                // The first incoming key at or above the file's minimum must not pass its maximum.
+                let i = Self.firstIndex(in: firsts) { key in key.compare(to: low).map { $0 >= 0 } ?? true }
+                return i < firsts.count && (firsts[i].compare(to: high) ?? 0) <= 0
+            }
+        }
         return files.filter { file in
             guard let stats = file.parsedStats(),
                 let low = FileStatsBuilder.scalar(stats.minValues?[firstKey.name], type: firstKey.type),
                 let high = FileStatsBuilder.scalar(stats.maxValues?[firstKey.name], type: firstKey.type)
             else { return true }
-            // The first incoming key at or above the file's minimum must not pass its maximum.
-            var lo = 0
-            var hi = firsts.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if let c = firsts[mid].compare(to: low), c < 0 { lo = mid + 1 } else { hi = mid }
-            }
-            guard lo < firsts.count else { return false }
-            return (firsts[lo].compare(to: high) ?? 0) <= 0
+            return holdsKey(low, high)
         }
+    }
+
+    /// The first index of `sorted` whose element satisfies `atOrAbove` (false for a prefix, then true).
+    static func firstIndex<T>(in sorted: [T], where atOrAbove: (T) -> Bool) -> Int {
+        var lo = 0
+        var hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if atOrAbove(sorted[mid]) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
     }
 
     /// One file's rewrite: the files holding its surviving rows, and the captured values of the rows it dropped.

@@ -169,6 +169,13 @@ import Testing
                 continue
             }
         }
+        // Every type of integer storage: the value read back from a vector maps to the stored integer.
+        for type: ColumnType in [.int16, .int32, .int64, .time, .date, .timestamp, .timestampTZ] {
+            var vector = ColumnVector(kind: .int64)
+            vector.append(Int64(42))
+            let read = ScalarValue(vector: vector, row: 0, type: type)
+            #expect(read.flatMap { KeyMatcher.integer($0, type: type) } == 42, "\(type)")
+        }
         let composite = [Column(name: "a", type: .int64), Column(name: "b", type: .int64)]
         let both = KeyMatcher(keys: [[.int(1), .int(2)]], capture: [:], keyColumns: ["a", "b"], columns: composite)
         guard case .general = both.keys else {
