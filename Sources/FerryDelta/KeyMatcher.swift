@@ -16,6 +16,8 @@ struct KeyMatcher: Sendable {
     let keys: Keys
     /// Indexes of the key columns in the batches tested.
     let keyIndexes: [Int]
+    /// Integer keys as a bitmap, when they are dense enough for one (the ids of a table usually are).
+    let bitmap: KeyBitmap?
 
     init(keys: Set<[ScalarValue]>, capture: [[ScalarValue]: [Int]], keyColumns: [String], columns: [Column]) {
         keyIndexes = keyColumns.compactMap { name in columns.firstIndex { $0.name == name } }
@@ -26,6 +28,7 @@ struct KeyMatcher: Sendable {
         } else {
             self.keys = .general(keys, capture: capture)
         }
+        if case .int64(let ints, _) = self.keys { bitmap = KeyBitmap(ints) } else { bitmap = nil }
     }
 
     /// The keys as `Int64`s when the key column has integer storage and each key is exactly what a data file's
@@ -63,7 +66,11 @@ struct KeyMatcher: Sendable {
         case .int64(let ints, _):
             let vector = batch.vectors[keyIndexes[0]]
             guard case .int64(let values) = vector.values else { return [] }
-            for r in values.indices where ints.contains(values[r]) && !vector.isNull(r) { rows.append(r) }
+            if let bitmap {
+                for r in values.indices where bitmap.contains(values[r]) && !vector.isNull(r) { rows.append(r) }
+            } else {
+                for r in values.indices where ints.contains(values[r]) && !vector.isNull(r) { rows.append(r) }
+            }
         case .general(let set, _):
             for r in 0..<batch.rowCount where set.contains(MergeRewriter.key(of: batch, row: r, at: keyIndexes)) {
                 rows.append(r)
@@ -86,5 +93,36 @@ struct KeyMatcher: Sendable {
             let key = MergeRewriter.key(of: batch, row: row, at: keyIndexes)
             return capture[key].map { (key, $0) }
         }
+    }
+}
+
+/// A set of integers as one bit per value between the smallest and the largest: a lookup is a subtraction and a
+/// bit test on a small array that stays in cache, where `Set<Int64>` hashes every value and misses the cache.
+struct KeyBitmap: Sendable {
+    private let low: Int64
+    private let span: UInt64
+    private let words: [UInt64]
+
+    /// Most bits spent per key: beyond this the keys are too sparse and a hash set is smaller.
+    static let maxBitsPerKey: UInt64 = 64
+
+    /// `nil` when `keys` is empty or too sparse.
+    init?(_ keys: Set<Int64>) {
+        guard let low = keys.min(), let high = keys.max() else { return nil }
+        let span = UInt64(bitPattern: high &- low)
+        guard span / Self.maxBitsPerKey < UInt64(keys.count) else { return nil }
+        var words = [UInt64](repeating: 0, count: Int(span >> 6) + 1)
+        for key in keys {
+            let d = UInt64(bitPattern: key &- low)
+            words[Int(d >> 6)] |= 1 << (d & 63)
+        }
+        self.low = low
+        self.span = span
+        self.words = words
+    }
+
+    func contains(_ value: Int64) -> Bool {
+        let d = UInt64(bitPattern: value &- low)
+        return d <= span && words[Int(d >> 6)] & (1 << (d & 63)) != 0
     }
 }

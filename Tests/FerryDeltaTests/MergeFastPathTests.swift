@@ -200,6 +200,21 @@ import Testing
         #expect(m.capture(of: batch, row: 3) == nil)
     }
 
+    @Test func aKeyBitmapHoldsExactlyItsKeys() {
+        let keys: Set<Int64> = [-5, 0, 63, 64, 65, 200, 400]
+        guard let bitmap = KeyBitmap(keys) else {
+            Issue.record("dense keys got no bitmap")
+            return
+        }
+        let wrong = (Int64(-100)...600).filter { bitmap.contains($0) != keys.contains($0) }
+        #expect(wrong == [])
+        #expect(!bitmap.contains(.min) && !bitmap.contains(.max))
+        #expect(KeyBitmap([]) == nil)
+        #expect(KeyBitmap([.min, .max]) == nil)
+        #expect(KeyBitmap([1, 1 + 64 * 2]) == nil)
+        #expect(KeyBitmap([Int64.max]) != nil)
+    }
+
     @Test func filteringCopiesRunsAndKeepsAWholeBatchAsIs() {
         let batch = DeltaDestinationTests.batch(0..<50)
         let keep = (0..<50).map { $0 % 7 != 3 && !(20..<30).contains($0) }
