@@ -25,7 +25,8 @@ extension CDCRun {
             if stop.isStopped && !batcher.isInTransaction { break }
             let event = try stream.next(timeout: waitTime())
             guard let event else {
-                if batchIsDue() { try flush(stream) }
+                // Nothing more arrived: the stream has caught up for now, so time alone decides.
+                if batchIsDue(quiet: true) { try flush(stream) }
                 if stopAt != nil, Date().timeIntervalSince(lastRequest) >= 1 {
                     try stream.requestStatus()
                     lastRequest = Date()
@@ -56,19 +57,36 @@ extension CDCRun {
             metadata: ["slot": "\(slot)", "applied_through": "\(record?.appliedThrough.map { "\($0)" } ?? "-")"])
     }
 
-    /// How long to wait for the next event: until the pending batch is due, at most a second (to notice a stop).
+    /// How long to wait for the next event: until the pending batch is due, at most a second (to notice a stop);
+    /// behind, a full second, so that only real quiet (not a pause in a backlog) applies a batch early.
     private func waitTime() -> Double {
-        guard let first = batcher.firstChangeAt else { return 1 }
+        guard let first = batcher.firstChangeAt, !isBehind() else { return 1 }
         let left = pipeline.settings.batchMaxSeconds - Date().timeIntervalSince(first)
         return min(1, max(0.01, left))
     }
 
     /// Whether the pending batch should be applied now (only whole transactions are ever pending).
-    private func batchIsDue() -> Bool {
+    ///
+    /// `batch_max_seconds` bounds latency, which only matters once caught up: while the batch's newest transaction
+    /// is already old (a backlog, or a source writing faster than the target applies), batches grow to
+    /// `batch_max_rows`, because each batch costs a rewrite of the files it touches and fewer, bigger batches catch
+    /// up faster. A hard cap of ten times `batch_max_seconds` keeps a skewed source clock from holding a batch back.
+    private func batchIsDue(quiet: Bool = false) -> Bool {
         guard batcher.hasPending, !batcher.isInTransaction else { return false }
-        if batcher.pendingChanges >= pipeline.settings.batchMaxRows { return true }
+        let settings = pipeline.settings
+        if batcher.pendingChanges >= settings.batchMaxRows { return true }
         guard let first = batcher.firstChangeAt else { return false }
-        return Date().timeIntervalSince(first) >= pipeline.settings.batchMaxSeconds
+        let age = Date().timeIntervalSince(first)
+        guard age >= settings.batchMaxSeconds else { return false }
+        if quiet || age >= 10 * settings.batchMaxSeconds { return true }
+        return !isBehind()
+    }
+
+    /// Whether the newest transaction of the pending batch committed well before now.
+    private func isBehind() -> Bool {
+        guard let newest = batcher.batchCommitTime else { return false }
+        let lag = Date().timeIntervalSince1970 - Double(newest) / 1_000_000
+        return lag > max(5, 2 * pipeline.settings.batchMaxSeconds)
     }
 
     /// Applies the pending batch to every touched table (each with the batch's end LSN), records it, confirms it.
