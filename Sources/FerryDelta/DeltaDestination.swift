@@ -7,6 +7,9 @@ public struct DeltaWriteOptions: Sendable {
     public var codec: Codec
     /// Data files are closed past this size.
     public var targetFileBytes: Int
+    /// Row groups are the unit a merge reads, filters and rewrites, so their size bounds a merge's memory (two
+    /// files are rewritten at once): 32 MiB keeps a CDC batch's rewrite well under the 512 MiB budget while engines
+    /// still read large, well-compressed row groups.
     public var rowGroupBytes: Int
     /// The `txn` version of this run: commits of an earlier or the same run are recognised and skipped.
     public var transactionVersion: Int64
@@ -17,7 +20,7 @@ public struct DeltaWriteOptions: Sendable {
     public var runId: String
 
     public init(
-        codec: Codec = .zstd(), targetFileBytes: Int = 128 << 20, rowGroupBytes: Int = 64 << 20,
+        codec: Codec = .zstd(), targetFileBytes: Int = 128 << 20, rowGroupBytes: Int = 32 << 20,
         transactionVersion: Int64 = Int64(Date().timeIntervalSince1970 * 1000), applicationId: String = "ferry",
         engineInfo: String = "ferry", runId: String = UUID().uuidString.lowercased()
     ) {
