@@ -74,7 +74,7 @@ struct QuickstartCommand: AsyncParsableCommand {
 
             Query the lake (pip install deltalake duckdb polars):
               python3 -c "from deltalake import DeltaTable; print(DeltaTable('\(dir)/lake/orders').to_pandas().head())"
-              python3 -c "import duckdb; print(duckdb.sql(\"SELECT status, count(*), sum(total_amount) FROM delta_scan('\(dir)/lake/orders') GROUP BY 1\"))"
+              python3 -c "import duckdb; print(duckdb.sql(\\\"SELECT status, count(*), sum(total_amount) FROM delta_scan('\(dir)/lake/orders') GROUP BY 1\\\"))"
               python3 -c "import polars as pl; print(pl.read_delta('\(dir)/lake/customers').head())"
             """)
         if code != FerryExit.success { throw code }
