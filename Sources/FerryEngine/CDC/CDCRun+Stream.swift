@@ -20,13 +20,16 @@ extension CDCRun {
             metadata: [
                 "slot": "\(slot)", "from": "\(start)", "until": "\(stopAt.map { "\($0)" } ?? "stopped (--follow)")",
             ])
+        let applier = makeApplier()
+        defer { applier.stop() }
         var lastRequest = Date.distantPast
         while true {
             if stop.isStopped && !batcher.isInTransaction { break }
             let event = try stream.next(timeout: waitTime())
+            try recordApplied(try applier.collect(), stream: stream)
             guard let event else {
                 // Nothing more arrived: the stream has caught up for now, so time alone decides.
-                if batchIsDue(quiet: true) { try flush(stream) }
+                if batchIsDue(quiet: true) { try flush(applier) }
                 if stopAt != nil, Date().timeIntervalSince(lastRequest) >= 1 {
                     try stream.requestStatus()
                     lastRequest = Date()
@@ -37,12 +40,15 @@ extension CDCRun {
             switch event {
             case .commit(_, let end, _):
                 if let stopAt, end >= stopAt {
-                    try flush(stream)
+                    try flush(applier)
+                    try recordApplied(try applier.drain(), stream: stream)
                     return
                 }
-                if batchIsDue() { try flush(stream) }
+                if batchIsDue() { try flush(applier) }
             case .idle(let walEnd):
-                if batcher.hasPending { try flush(stream) }
+                // The server's position may be confirmed only once everything received is applied.
+                if batcher.hasPending { try flush(applier) }
+                try recordApplied(try applier.drain(), stream: stream)
                 if let applied = record?.appliedThrough, walEnd > applied {
                     try advance(to: walEnd, commitTime: nil, stream: stream)
                 }
@@ -51,7 +57,8 @@ extension CDCRun {
                 continue
             }
         }
-        try flush(stream)
+        try flush(applier)
+        try recordApplied(try applier.drain(), stream: stream)
         log.info(
             "stopped",
             metadata: ["slot": "\(slot)", "applied_through": "\(record?.appliedThrough.map { "\($0)" } ?? "-")"])
@@ -89,36 +96,64 @@ extension CDCRun {
         return lag > max(5, 2 * pipeline.settings.batchMaxSeconds)
     }
 
-    /// Applies the pending batch to every touched table (each with the batch's end LSN), records it, confirms it.
-    mutating func flush(_ stream: any ChangeStream) throws(FerryError) {
-        guard let batch = batcher.take() else { return }
-        var records: [CDCTableRecord] = []
-        let commitAt = batch.commitTime.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
-        for (key, changes, count) in batch.sets {
-            guard let writer = writers[key], let state = batcher.tables[key] else { continue }
-            let label = state.spec.name.description
-            do throws(FerryError) {
-                try writer.apply(changes, schema: state.schema, position: batch.end, pipeline: slot)
-            } catch {
-                throw error.forTable(label)
+    /// The applier: each batch's change sets applied to their targets with the batch's end LSN, then the tables'
+    /// positions recorded. Runs on the applier's thread; only it touches the writers while streaming.
+    private func makeApplier() -> BatchApplier {
+        let writers = self.writers
+        let store = pipeline.store
+        let slot = self.slot
+        return BatchApplier { (batch: BatchApplier.Batch) throws(FerryError) in
+            var records: [CDCTableRecord] = []
+            let commitAt = batch.commitTime.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
+            for table in batch.tables {
+                guard let writer = writers[table.key] else { continue }
+                do throws(FerryError) {
+                    try writer.apply(table.changes, schema: table.schema, position: batch.end, pipeline: slot)
+                } catch {
+                    throw error.forTable(table.label)
+                }
+                records.append(
+                    CDCTableRecord(
+                        slotName: slot, table: table.label, position: batch.end, lastCommitAt: commitAt,
+                        changesApplied: table.count))
             }
-            batcher.advance(key, to: batch.end)
-            applied[key, default: 0] += count
-            records.append(
-                CDCTableRecord(
-                    slotName: slot, table: label, position: batch.end, lastCommitAt: commitAt, changesApplied: count))
-            pipeline.observer?.progress(table: label, rows: applied[key] ?? 0, bytes: 0)
+            try store.saveCDCTables(records)
         }
-        try pipeline.store.saveCDCTables(records)
-        try advance(to: batch.end, commitTime: commitAt, stream: stream)
-        if !batch.sets.isEmpty {
+    }
+
+    /// Hands the pending batch to the applier (waiting while the previous one is still being applied).
+    mutating func flush(_ applier: BatchApplier) throws(FerryError) {
+        guard let batch = batcher.take() else { return }
+        var tables: [BatchApplier.Batch.Table] = []
+        for (key, changes, count) in batch.sets {
+            guard let state = batcher.tables[key] else { continue }
+            tables.append(
+                .init(
+                    key: key, label: state.spec.name.description, changes: changes, schema: state.schema, count: count))
+        }
+        try applier.submit(
+            BatchApplier.Batch(
+                end: batch.end, commitTime: batch.commitTime, firstCommitTime: batch.firstCommitTime, tables: tables))
+    }
+
+    /// Takes note of applied batches: counters, the pipeline's position, then the slot's confirmation.
+    private mutating func recordApplied(_ batches: [BatchApplier.Batch], stream: any ChangeStream) throws(FerryError) {
+        for batch in batches {
+            for table in batch.tables {
+                batcher.advance(table.key, to: batch.end)
+                applied[table.key, default: 0] += table.count
+                pipeline.observer?.progress(table: table.label, rows: applied[table.key] ?? 0, bytes: 0)
+            }
+            let commitAt = batch.commitTime.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
+            try advance(to: batch.end, commitTime: commitAt, stream: stream)
+            guard !batch.tables.isEmpty else { continue }
             let now = Date().timeIntervalSince1970 * 1000
             let lag = { (micros: Int64?) in micros.map { String(format: "%.0f", now - Double($0) / 1000) } ?? "-" }
             log.info(
                 "batch applied",
                 metadata: [
-                    "lsn": "\(batch.end)", "changes": "\(batch.sets.reduce(0) { $0 + $1.2 })",
-                    "tables": "\(batch.sets.count)", "lag_ms": "\(lag(batch.commitTime))",
+                    "lsn": "\(batch.end)", "changes": "\(batch.tables.reduce(0) { $0 + $1.count })",
+                    "tables": "\(batch.tables.count)", "lag_ms": "\(lag(batch.commitTime))",
                     "max_lag_ms": "\(lag(batch.firstCommitTime))",
                 ])
         }

@@ -1,0 +1,108 @@
+import FerryCore
+import Foundation
+
+/// Applies CDC micro-batches on a thread of its own, so the stream is read and folded while the previous batch is
+/// written to the targets.
+///
+/// At most one batch is being applied and one more is being folded: memory is two batches. Results come back to
+/// the stream's thread (`collect`), which alone records positions and confirms them to the slot: the replication
+/// connection has one owner, and a position is confirmed only after its batch committed.
+final class BatchApplier: @unchecked Sendable {
+    // State below is guarded by `condition`; `applyBatch` runs on the applier thread only.
+
+    /// One batch handed over: each touched table's change set with the shape to apply it with.
+    struct Batch {
+        struct Table {
+            var key: String
+            var label: String
+            var changes: ChangeSet
+            var schema: TableSchema
+            var count: Int64
+        }
+        var end: LSN
+        var commitTime: Int64?
+        var firstCommitTime: Int64?
+        var tables: [Table]
+    }
+
+    typealias Apply = (Batch) throws(FerryError) -> Void
+
+    private let condition = NSCondition()
+    private var pending: Batch?
+    private var inFlight = false
+    private var done: [Batch] = []
+    private var failure: FerryError?
+    private var finished = false
+    private var thread: BlockingThread.Joinable?
+    private let applyBatch: Apply
+
+    init(apply: @escaping Apply) {
+        self.applyBatch = apply
+        thread = BlockingThread.start(name: "ferry-cdc-apply") { [self] in run() }
+    }
+
+    /// Hands `batch` over, waiting while the previous one is still being applied.
+    func submit(_ batch: Batch) throws(FerryError) {
+        condition.lock()
+        defer { condition.unlock() }
+        while (pending != nil || inFlight) && failure == nil { condition.wait() }
+        if let failure { throw failure }
+        pending = batch
+        condition.broadcast()
+    }
+
+    /// Batches applied since the last call, in order; throws the failure of a batch that could not be applied.
+    func collect() throws(FerryError) -> [Batch] {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw failure }
+        let out = done
+        done = []
+        return out
+    }
+
+    /// Waits until everything handed over is applied, then collects it.
+    func drain() throws(FerryError) -> [Batch] {
+        condition.lock()
+        while (pending != nil || inFlight) && failure == nil { condition.wait() }
+        condition.unlock()
+        return try collect()
+    }
+
+    /// Ends the thread after the batch it is applying, if any; a batch not started yet is dropped (it was not
+    /// confirmed, so the slot sends it again).
+    func stop() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+        thread?.join()
+        thread = nil
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while pending == nil && !finished { condition.wait() }
+            guard !finished, let batch = pending else {
+                condition.unlock()
+                return
+            }
+            pending = nil
+            inFlight = true
+            condition.unlock()
+            var failed: FerryError?
+            do throws(FerryError) {
+                try applyBatch(batch)
+            } catch {
+                failed = error
+            }
+            condition.lock()
+            inFlight = false
+            if let failed { failure = failed } else { done.append(batch) }
+            condition.broadcast()
+            condition.unlock()
+            if failed != nil { return }
+        }
+    }
+}
