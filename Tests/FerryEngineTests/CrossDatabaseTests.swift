@@ -192,22 +192,7 @@ import Testing
             tables: [TableSpec(name: TableName(parsing: "public.items"), batchSize: 256)], runId: "r")
         #expect(out[0].status == .succeeded, "\(String(describing: out[0].error))")
         #expect(out[0].rowsWritten == 901)
-        let read =
-            try Python.json(
-                """
-                import sys, json, pyarrow as pa
-                from deltalake import DeltaTable
-                t = DeltaTable(sys.argv[1]).to_pyarrow_table()
-                def text(v, ty):
-                    if v is None: return "NULL"
-                    if pa.types.is_boolean(ty): return "1" if v else "0"
-                    if pa.types.is_decimal(ty): return format(v, "f")
-                    if pa.types.is_binary(ty): return v.hex()
-                    if pa.types.is_floating(ty): return repr(float(v))
-                    return str(v)
-                cols = [[text(v, t.schema.field(i).type) for v in t.column(i).to_pylist()] for i in range(t.num_columns)]
-                print(json.dumps(sorted([list(r) for r in zip(*cols)])))
-                """, [lake + "/items"]) as? [[String]]
+        let read: [[String]]? = try deltaContents(lake + "/items")
         let expected = try contents(env.pgSource, "public.items")
         #expect(read?.count == expected.count)
         if let read, let i = (0..<min(read.count, expected.count)).first(where: { read[$0] != expected[$0] }) {

@@ -10,27 +10,12 @@ import Foundation
 final class BatchApplier: @unchecked Sendable {
     // State below is guarded by `condition`; `applyBatch` runs on the applier thread only.
 
-    /// One batch handed over: each touched table's change set with the shape to apply it with.
-    struct Batch {
-        struct Table {
-            var key: String
-            var label: String
-            var changes: ChangeSet
-            var schema: TableSchema
-            var count: Int64
-        }
-        var end: LSN
-        var commitTime: Int64?
-        var firstCommitTime: Int64?
-        var tables: [Table]
-    }
-
-    typealias Apply = (Batch) throws(FerryError) -> Void
+    typealias Apply = (CDCBatch) throws(FerryError) -> Void
 
     private let condition = NSCondition()
-    private var pending: Batch?
+    private var pending: CDCBatch?
     private var inFlight = false
-    private var done: [Batch] = []
+    private var done: [CDCBatch] = []
     private var failure: FerryError?
     private var finished = false
     private var thread: BlockingThread.Joinable?
@@ -42,7 +27,7 @@ final class BatchApplier: @unchecked Sendable {
     }
 
     /// Hands `batch` over, waiting while the previous one is still being applied.
-    func submit(_ batch: Batch) throws(FerryError) {
+    func submit(_ batch: CDCBatch) throws(FerryError) {
         condition.lock()
         defer { condition.unlock() }
         while (pending != nil || inFlight) && failure == nil { condition.wait() }
@@ -52,7 +37,7 @@ final class BatchApplier: @unchecked Sendable {
     }
 
     /// Batches applied since the last call, in order; throws the failure of a batch that could not be applied.
-    func collect() throws(FerryError) -> [Batch] {
+    func collect() throws(FerryError) -> [CDCBatch] {
         condition.lock()
         defer { condition.unlock() }
         if let failure { throw failure }
@@ -62,7 +47,7 @@ final class BatchApplier: @unchecked Sendable {
     }
 
     /// Waits until everything handed over is applied, then collects it.
-    func drain() throws(FerryError) -> [Batch] {
+    func drain() throws(FerryError) -> [CDCBatch] {
         condition.lock()
         while (pending != nil || inFlight) && failure == nil { condition.wait() }
         condition.unlock()

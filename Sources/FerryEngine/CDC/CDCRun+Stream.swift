@@ -92,7 +92,7 @@ extension CDCRun {
     /// Whether the newest transaction of the pending batch committed well before now.
     private func isBehind() -> Bool {
         guard let newest = batcher.batchCommitTime else { return false }
-        let lag = Date().timeIntervalSince1970 - Double(newest) / 1_000_000
+        let lag = Date().timeIntervalSince(CDCBatch.date(micros: newest))
         return lag > max(5, 2 * pipeline.settings.batchMaxSeconds)
     }
 
@@ -102,9 +102,9 @@ extension CDCRun {
         let writers = self.writers
         let store = pipeline.store
         let slot = self.slot
-        return BatchApplier { (batch: BatchApplier.Batch) throws(FerryError) in
+        return BatchApplier { (batch: CDCBatch) throws(FerryError) in
             var records: [CDCTableRecord] = []
-            let commitAt = batch.commitTime.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
+            let commitAt = batch.commitTime.map(CDCBatch.date(micros:))
             for table in batch.tables {
                 guard let writer = writers[table.key] else { continue }
                 do throws(FerryError) {
@@ -124,27 +124,18 @@ extension CDCRun {
     /// Hands the pending batch to the applier (waiting while the previous one is still being applied).
     mutating func flush(_ applier: BatchApplier) throws(FerryError) {
         guard let batch = batcher.take() else { return }
-        var tables: [BatchApplier.Batch.Table] = []
-        for (key, changes, count) in batch.sets {
-            guard let state = batcher.tables[key] else { continue }
-            tables.append(
-                .init(
-                    key: key, label: state.spec.name.description, changes: changes, schema: state.schema, count: count))
-        }
-        try applier.submit(
-            BatchApplier.Batch(
-                end: batch.end, commitTime: batch.commitTime, firstCommitTime: batch.firstCommitTime, tables: tables))
+        try applier.submit(batch)
     }
 
     /// Takes note of applied batches: counters, the pipeline's position, then the slot's confirmation.
-    private mutating func recordApplied(_ batches: [BatchApplier.Batch], stream: any ChangeStream) throws(FerryError) {
+    private mutating func recordApplied(_ batches: [CDCBatch], stream: any ChangeStream) throws(FerryError) {
         for batch in batches {
             for table in batch.tables {
                 batcher.advance(table.key, to: batch.end)
                 applied[table.key, default: 0] += table.count
                 pipeline.observer?.progress(table: table.label, rows: applied[table.key] ?? 0, bytes: 0)
             }
-            let commitAt = batch.commitTime.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
+            let commitAt = batch.commitTime.map(CDCBatch.date(micros:))
             try advance(to: batch.end, commitTime: commitAt, stream: stream)
             guard !batch.tables.isEmpty else { continue }
             let now = Date().timeIntervalSince1970 * 1000

@@ -19,6 +19,8 @@ struct CDCRun {
     var positionsBefore: [String: LSN] = [:]
     var record: CDCPipelineRecord?
     var batcher = ChangeBatcher(tables: [])
+    /// Source shapes read in this attempt (a table loaded and then streamed is described once).
+    var schemas: [String: TableSchema] = [:]
 
     init(pipeline: CDCPipeline, specs: [TableSpec], follow: Bool, stop: StopSignal) {
         self.pipeline = pipeline
@@ -99,6 +101,7 @@ struct CDCRun {
 
     /// Checks the source and the slot, creates what is missing, loads tables that have no position yet.
     private mutating func prepare() throws(FerryError) {
+        schemas = [:]
         let names = specs.map(\.name)
         try pipeline.source.checkReadiness(tables: names)
         for spec in specs {
@@ -235,7 +238,9 @@ struct CDCRun {
     }
 
     /// The table's shape in the source (with the configured key), plus Ferry's own columns.
-    private func sourceSchema(_ spec: TableSpec) throws(FerryError) -> TableSchema {
+    private mutating func sourceSchema(_ spec: TableSpec) throws(FerryError) -> TableSchema {
+        let key = ChangeBatcher.key(spec.name)
+        if let known = schemas[key] { return known }
         let reader = try pipeline.catalog.openReader(spec.name)
         defer { reader.close() }
         var schema = try TablePlanner(spec: spec).effectiveSchema(reader.schema)
@@ -247,6 +252,7 @@ struct CDCRun {
                 table: spec.name.description)
         }
         schema = ExtraColumns.append(to: schema, spec: spec)
+        schemas[key] = schema
         return schema
     }
 }

@@ -92,11 +92,11 @@ struct ChangeBatcher {
         }
     }
 
-    /// Takes the pending batch: each touched table's change set, and the position it reaches.
-    mutating func take() -> (end: LSN, commitTime: Int64?, firstCommitTime: Int64?, sets: [(String, ChangeSet, Int64)])?
-    {
+    /// Takes the pending batch: each touched table's change set with the shape to apply it with, and the position
+    /// it reaches.
+    mutating func take() -> CDCBatch? {
         guard let end = batchEnd else { return nil }
-        var sets: [(String, ChangeSet, Int64)] = []
+        var batch = CDCBatch(end: end, commitTime: batchCommitTime, firstCommitTime: batchFirstCommitTime, tables: [])
         for (key, builder) in builders where !builder.isEmpty {
             guard let state = tables[key] else { continue }
             var set = builder.build()
@@ -107,18 +107,19 @@ struct ChangeBatcher {
                     $0.count < width ? $0 + Array(repeating: nil, count: width - $0.count) : $0
                 }
             }
-            sets.append((key, set, counts[key] ?? 0))
+            batch.tables.append(
+                CDCBatch.Table(
+                    key: key, label: state.spec.name.description, changes: set, schema: state.schema,
+                    count: counts[key] ?? 0))
         }
         for (key, state) in tables { builders[key] = ChangeSetBuilder(keyIndexes: state.keyIndexes) }
         counts = [:]
-        let time = batchCommitTime
-        let first = batchFirstCommitTime
         batchEnd = nil
         batchCommitTime = nil
         batchFirstCommitTime = nil
         pendingChanges = 0
         firstChangeAt = nil
-        return (end, time, first, sets)
+        return batch
     }
 
     /// Records that `key`'s target now holds everything before `position`.
@@ -177,6 +178,26 @@ struct ChangeBatcher {
         ExtraColumns.fill(&row, schema: state.schema, deleted: false, lsn: commitLSN)
         return RowChange(kind: change.kind, row: row, unchanged: unchanged, oldKey: change.oldKey)
     }
+}
+
+/// A micro-batch of whole transactions: each touched table's change set with the shape to apply it with, and the
+/// position (end LSN of its last transaction) the targets hold once it is applied.
+struct CDCBatch {
+    struct Table {
+        var key: String
+        var label: String
+        var changes: ChangeSet
+        var schema: TableSchema
+        var count: Int64
+    }
+    var end: LSN
+    /// Source commit times (µs since 1970) of the batch's last and first transactions.
+    var commitTime: Int64?
+    var firstCommitTime: Int64?
+    var tables: [Table]
+
+    /// A source commit time as a date.
+    static func date(micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
 }
 
 /// Ferry's own columns in a CDC target: `_ferry_deleted` (soft deletes), `_ferry_lsn` and `_ferry_synced_at`
