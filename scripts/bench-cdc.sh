@@ -19,58 +19,27 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 scripts/bootstrap.sh >/dev/null
 
-echo "== building ferry (release)"
-swift build -c release --product ferry 2>&1 | tail -1
-FERRY="$ROOT/.build/release/ferry"
-
-PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-WORK="$(mktemp -d /tmp/ferry-bench-cdc.XXXXXX)"
-chmod 755 "$WORK"
-RUNAS=()
-if [ "$(id -u)" -eq 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd -r -m postgres
-    chown postgres "$WORK"
-    RUNAS=(runuser -u postgres --)
-fi
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"${RUNAS[@]}" "$PGBIN/initdb" -D "$WORK/data" -A trust -U bench >/dev/null
-"${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o \
-    "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c shared_buffers=512MB \
-     -c max_wal_size=8GB -c wal_level=logical -c max_wal_senders=10 -c max_replication_slots=10 \
-     -c max_worker_processes=16" start >/dev/null
+source scripts/bench-common.sh
+bench_build
+bench_start_cluster "-c shared_buffers=512MB -c max_wal_size=8GB -c wal_level=logical -c max_wal_senders=10 \
+    -c max_replication_slots=10 -c max_worker_processes=16"
 FOLLOWER=""
 cleanup() {
     [ -n "$FOLLOWER" ] && pkill -KILL -P "$FOLLOWER" 2>/dev/null || true
-    "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
-    if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+    bench_cleanup
 }
 trap cleanup EXIT
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U bench)
 q() { "${PSQL[@]}" -At -d "$1" -c "$2"; }
 now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2-$1:.2f}')"; }
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE src" -c "CREATE DATABASE sub"
 
-SCHEMA="CREATE TABLE orders (
-    id bigint PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, amount numeric(12,2) NOT NULL,
-    created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, paid boolean NOT NULL, note text,
-    ref uuid NOT NULL, attrs jsonb, score double precision);"
-echo "== generating $ROWS rows"
+bench_orders src "$ROWS"
 "${PSQL[@]}" -d src <<SQL
-$SCHEMA
-INSERT INTO orders
-SELECT i, ((i * 7919) % 100000)::int, (ARRAY['new','paid','shipped','delivered','cancelled'])[1 + i % 5],
-       ((i * 37) % 1000000) / 100.0, '2020-01-01'::timestamptz + i * interval '17 seconds',
-       '2020-01-01'::timestamptz + i * interval '23 seconds', i % 3 = 0,
-       CASE WHEN i % 4 = 0 THEN NULL ELSE 'note ' || md5(i::text) END,
-       md5(i::text)::uuid, CASE WHEN i % 5 = 0 THEN NULL ELSE jsonb_build_object('k', i % 100, 'tag', 't' || (i % 7)) END,
-       (i % 1000) / 7.0
-FROM generate_series(1::bigint, $ROWS::bigint) AS i;
 CREATE SEQUENCE orders_new START $((ROWS + 1));
-VACUUM ANALYZE orders;
 CREATE PUBLICATION native_pub FOR TABLE orders;
 SQL
-"${PSQL[@]}" -d sub -c "$SCHEMA"
+"${PSQL[@]}" -d sub -c "$(bench_orders_ddl)"
 
 cat > "$WORK/ferry.yaml" <<YAML
 databases:

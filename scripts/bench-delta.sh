@@ -18,44 +18,14 @@ python3 -c "import connectorx" 2>/dev/null || python3 -m pip install -q connecto
 python3 -c "import dlt, sqlalchemy, psycopg2" 2>/dev/null \
     || python3 -m pip install -q "dlt[deltalake,filesystem]" sqlalchemy psycopg2-binary 2>&1 | grep -v "Running pip as" || true
 
-echo "== building ferry (release)"
-swift build -c release --product ferry 2>&1 | tail -1
-FERRY="$ROOT/.build/release/ferry"
-
-PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-WORK="$(mktemp -d /tmp/ferry-bench.XXXXXX)"
-RUNAS=()
-if [ "$(id -u)" -eq 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd -r -m postgres
-    chown postgres "$WORK"
-    RUNAS=(runuser -u postgres --)
-fi
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"${RUNAS[@]}" "$PGBIN/initdb" -D "$WORK/data" -A trust -U bench >/dev/null
-"${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o \
-    "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c shared_buffers=512MB -c max_wal_size=4GB -c fsync=off" start >/dev/null
-cleanup() { "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U bench)
+source scripts/bench-common.sh
+bench_build
+bench_start_cluster "-c shared_buffers=512MB -c max_wal_size=4GB -c fsync=off"
+trap bench_cleanup EXIT
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE src"
 
-echo "== generating $ROWS rows"
-"${PSQL[@]}" -d src <<SQL
-CREATE TABLE orders (
-    id bigint PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, amount numeric(12,2) NOT NULL,
-    created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, paid boolean NOT NULL, note text,
-    ref uuid NOT NULL, attrs jsonb, score double precision);
-INSERT INTO orders
-SELECT i, ((i * 7919) % 100000)::int, (ARRAY['new','paid','shipped','delivered','cancelled'])[1 + i % 5],
-       ((i * 37) % 1000000) / 100.0, '2020-01-01'::timestamptz + i * interval '17 seconds',
-       '2020-01-01'::timestamptz + i * interval '23 seconds', i % 3 = 0,
-       CASE WHEN i % 4 = 0 THEN NULL ELSE 'note ' || md5(i::text) END,
-       md5(i::text)::uuid, CASE WHEN i % 5 = 0 THEN NULL ELSE jsonb_build_object('k', i % 100, 'tag', 't' || (i % 7)) END,
-       (i % 1000) / 7.0
-FROM generate_series(1::bigint, $ROWS::bigint) AS i;
-CREATE INDEX orders_customer ON orders (customer_id);
-VACUUM ANALYZE orders;
-SQL
+bench_orders src "$ROWS"
+"${PSQL[@]}" -d src -c "CREATE INDEX orders_customer ON orders (customer_id)"
 
 secs() { python3 -c "print(f'{$2-$1:.2f}')"; }
 timed() {  # name, command...: prints "name seconds rss_mib"
