@@ -6,22 +6,8 @@ import Testing
 
 /// Change sets applied to PostgreSQL: data and position in one transaction, replays skipped, TOASTed columns kept.
 @Suite struct PostgresChangeApplyTests {
-    let schema = TableSchema(
-        columns: [
-            Column(name: "id", type: .int64, nullable: false), Column(name: "name", type: .text),
-            Column(name: "big", type: .text), Column(name: "amount", type: .decimal(precision: 10, scale: 2)),
-        ], primaryKey: ["id"])
-
-    /// 3 kB that do not compress: PostgreSQL stores them out of line (TOAST) and sends them as "unchanged" when an
-    /// update leaves them alone.
-    static let toasted: String = {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        return String(
-            (0..<3000).map { _ in
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                return Character(UnicodeScalar(UInt8(97 + (state >> 33) % 26)))
-            })
-    }()
+    let schema = ChangeFixtures.schema
+    static let toasted = ChangeFixtures.toasted
 
     func writer(_ db: PGTestDB, _ table: TableName = TableName(name: "t")) throws -> any TableWriter & ChangeWriter {
         try db.destination.openWriter(table) as! any TableWriter & ChangeWriter
