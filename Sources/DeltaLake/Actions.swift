@@ -71,12 +71,13 @@ public struct AddFile: Sendable, Hashable, Codable {
     /// JSON-encoded `FileStats`.
     public var stats: String?
     public var tags: [String: String]?
-    /// Present on tables with deletion vectors; this library refuses such tables, but keeps the field to detect it.
+    /// The rows of the file that are logically deleted, on tables with the `deletionVectors` feature.
     public var deletionVector: DeletionVectorDescriptor?
 
     public init(
         path: String, partitionValues: [String: String?] = [:], size: Int64, modificationTime: Int64,
-        dataChange: Bool = true, stats: String? = nil, tags: [String: String]? = nil
+        dataChange: Bool = true, stats: String? = nil, tags: [String: String]? = nil,
+        deletionVector: DeletionVectorDescriptor? = nil
     ) {
         self.path = path
         self.partitionValues = partitionValues
@@ -85,6 +86,22 @@ public struct AddFile: Sendable, Hashable, Codable {
         self.dataChange = dataChange
         self.stats = stats
         self.tags = tags
+        self.deletionVector = deletionVector
+    }
+
+    /// The logical file: a data file with one deletion vector. Log replay reconciles actions by this key.
+    public var logicalKey: LogicalFileKey { LogicalFileKey(path: path, deletionVector: deletionVector?.uniqueId) }
+
+    /// Rows the file holds once its deletion vector is applied, when its statistics say how many it has.
+    public var liveRecords: Int64? {
+        parsedStats().map { $0.numRecords - (deletionVector?.cardinality ?? 0) }
+    }
+
+    /// The tombstone that removes this logical file (its deletion vector included) at `timestamp`.
+    public func removal(at timestamp: Int64, dataChange: Bool = true) -> RemoveFile {
+        RemoveFile(
+            path: path, deletionTimestamp: timestamp, dataChange: dataChange, partitionValues: partitionValues,
+            size: size, deletionVector: deletionVector)
     }
 
     public func parsedStats() -> FileStats? {
@@ -93,13 +110,30 @@ public struct AddFile: Sendable, Hashable, Codable {
     }
 }
 
-/// Where a deletion vector lives; only detected, never applied.
+/// Where a file's deletion vector (the rows logically deleted from it) lives: inline in the log (`i`), in a
+/// `deletion_vector_<uuid>.bin` file under the table (`u`), or at an absolute path (`p`).
 public struct DeletionVectorDescriptor: Sendable, Hashable, Codable {
     public var storageType: String
     public var pathOrInlineDv: String
+    /// Where the vector starts in its file (at its 4-byte size); absent for inline vectors.
     public var offset: Int?
+    /// Size of the serialized vector, before any base85 encoding.
     public var sizeInBytes: Int
+    /// Rows the vector deletes.
     public var cardinality: Int64
+
+    public init(storageType: String, pathOrInlineDv: String, offset: Int?, sizeInBytes: Int, cardinality: Int64) {
+        self.storageType = storageType
+        self.pathOrInlineDv = pathOrInlineDv
+        self.offset = offset
+        self.sizeInBytes = sizeInBytes
+        self.cardinality = cardinality
+    }
+
+    /// Identifies the vector among the versions of one file: log replay reconciles files by path and this id.
+    public var uniqueId: String {
+        offset.map { "\(storageType)\(pathOrInlineDv)@\($0)" } ?? "\(storageType)\(pathOrInlineDv)"
+    }
 }
 
 /// The `remove` action: a tombstone for a file that is no longer part of the table (kept for VACUUM).
@@ -110,10 +144,14 @@ public struct RemoveFile: Sendable, Hashable, Codable {
     public var extendedFileMetadata: Bool?
     public var partitionValues: [String: String?]?
     public var size: Int64?
+    /// The deletion vector of the logical file removed: a file whose vector changes is removed with its old
+    /// vector and added again with the new one.
+    public var deletionVector: DeletionVectorDescriptor?
 
     public init(
         path: String, deletionTimestamp: Int64?, dataChange: Bool = true, extendedFileMetadata: Bool? = true,
-        partitionValues: [String: String?]? = nil, size: Int64? = nil
+        partitionValues: [String: String?]? = nil, size: Int64? = nil,
+        deletionVector: DeletionVectorDescriptor? = nil
     ) {
         self.path = path
         self.deletionTimestamp = deletionTimestamp
@@ -121,6 +159,20 @@ public struct RemoveFile: Sendable, Hashable, Codable {
         self.extendedFileMetadata = extendedFileMetadata
         self.partitionValues = partitionValues
         self.size = size
+        self.deletionVector = deletionVector
+    }
+
+    public var logicalKey: LogicalFileKey { LogicalFileKey(path: path, deletionVector: deletionVector?.uniqueId) }
+}
+
+/// A logical file of a table: a data file and the unique id of its deletion vector (`nil` without one).
+public struct LogicalFileKey: Sendable, Hashable {
+    public var path: String
+    public var deletionVector: String?
+
+    public init(path: String, deletionVector: String?) {
+        self.path = path
+        self.deletionVector = deletionVector
     }
 }
 

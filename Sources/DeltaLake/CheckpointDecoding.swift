@@ -47,15 +47,20 @@ struct CheckpointDecoder {
             modificationTime: layout.int64("modificationTime", fields) ?? 0,
             dataChange: layout.bool("dataChange", fields) ?? false, stats: layout.string("stats", fields),
             tags: layout.stringMap("tags", fields))
-        if let dv = layout.child("deletionVector"), case .group(let dvFields) = layout.value("deletionVector", fields) {
-            file.deletionVector = DeletionVectorDescriptor(
-                storageType: dv.string("storageType", dvFields) ?? "",
-                pathOrInlineDv: dv.string("pathOrInlineDv", dvFields) ?? "",
-                offset: dv.int64("offset", dvFields).map { Int($0) },
-                sizeInBytes: Int(dv.int64("sizeInBytes", dvFields) ?? 0),
-                cardinality: dv.int64("cardinality", dvFields) ?? 0)
-        }
+        file.deletionVector = deletionVector(fields, layout)
         return file
+    }
+
+    private func deletionVector(_ fields: [ParquetValue], _ layout: GroupLayout) -> DeletionVectorDescriptor? {
+        guard let dv = layout.child("deletionVector"),
+            case .group(let dvFields) = layout.value("deletionVector", fields)
+        else { return nil }
+        return DeletionVectorDescriptor(
+            storageType: dv.string("storageType", dvFields) ?? "",
+            pathOrInlineDv: dv.string("pathOrInlineDv", dvFields) ?? "",
+            offset: dv.int64("offset", dvFields).map { Int($0) },
+            sizeInBytes: Int(dv.int64("sizeInBytes", dvFields) ?? 0),
+            cardinality: dv.int64("cardinality", dvFields) ?? 0)
     }
 
     private func remove(_ fields: [ParquetValue], _ layout: GroupLayout) throws(DeltaError) -> RemoveFile {
@@ -65,7 +70,7 @@ struct CheckpointDecoder {
             dataChange: layout.bool("dataChange", fields) ?? false,
             extendedFileMetadata: layout.bool("extendedFileMetadata", fields),
             partitionValues: layout.optionalStringMap("partitionValues", fields),
-            size: layout.int64("size", fields))
+            size: layout.int64("size", fields), deletionVector: deletionVector(fields, layout))
     }
 
     private func metadata(_ fields: [ParquetValue], _ layout: GroupLayout) throws(DeltaError) -> MetadataAction {

@@ -19,13 +19,13 @@ enum CheckpointSchema {
             "add",
             [
                 string("path"), stringMap("partitionValues"), long("size"), long("modificationTime"),
-                boolean("dataChange"), string("stats"), stringMap("tags"),
+                boolean("dataChange"), string("stats"), stringMap("tags"), deletionVector,
             ]),
         group(
             "remove",
             [
                 string("path"), long("deletionTimestamp"), boolean("dataChange"), boolean("extendedFileMetadata"),
-                stringMap("partitionValues"), long("size"),
+                stringMap("partitionValues"), long("size"), deletionVector,
             ]),
         group(
             "metaData",
@@ -53,12 +53,13 @@ enum CheckpointSchema {
             row[1] = .group([
                 .string(a.path), map(a.partitionValues), .int64(a.size), .int64(a.modificationTime),
                 .boolean(a.dataChange), optional(a.stats, ParquetValue.string), optional(a.tags, map),
+                optional(a.deletionVector, vector),
             ])
         case .remove(let r):
             row[2] = .group([
                 .string(r.path), optional(r.deletionTimestamp, ParquetValue.int64), .boolean(r.dataChange),
                 optional(r.extendedFileMetadata, ParquetValue.boolean), optional(r.partitionValues, map),
-                optional(r.size, ParquetValue.int64),
+                optional(r.size, ParquetValue.int64), optional(r.deletionVector, vector),
             ])
         case .metadata(let m):
             row[3] = .group([
@@ -80,6 +81,18 @@ enum CheckpointSchema {
             return nil
         }
         return row
+    }
+
+    /// The `deletionVector` struct of `add` and `remove` (PROTOCOL.md, "Deletion Vector Descriptor Schema").
+    private static let deletionVector = group(
+        "deletionVector",
+        [string("storageType"), string("pathOrInlineDv"), int("offset"), int("sizeInBytes"), long("cardinality")])
+
+    private static func vector(_ d: DeletionVectorDescriptor) -> ParquetValue {
+        .group([
+            .string(d.storageType), .string(d.pathOrInlineDv), optional(d.offset) { .int32(Int32(clamping: $0)) },
+            .int32(Int32(clamping: d.sizeInBytes)), .int64(d.cardinality),
+        ])
     }
 
     // MARK: - Building blocks

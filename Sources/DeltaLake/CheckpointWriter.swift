@@ -89,7 +89,8 @@ struct CheckpointWriter {
         actions += snapshot.files.values.sorted { $0.path < $1.path }.map(Action.add)
         // A tombstone without a deletion timestamp counts as deleted at the epoch: long expired.
         actions += snapshot.tombstones.values.filter { ($0.deletionTimestamp ?? 0) > cutoff }
-            .sorted { $0.path < $1.path }.map(Action.remove)
+            .sorted { ($0.path, $0.deletionVector?.uniqueId ?? "") < ($1.path, $1.deletionVector?.uniqueId ?? "") }
+            .map(Action.remove)
         return actions
     }
 

@@ -3,15 +3,17 @@ import Foundation
 /// The state of a table at one version: protocol, metadata, live files, application transactions.
 ///
 /// Built by replaying commits in order (after the newest usable checkpoint, when a `CheckpointReader` is given):
-/// the latest protocol and metadata win, the latest `txn` per appId wins, and `add`/`remove` reconcile by path.
+/// the latest protocol and metadata win, the latest `txn` per appId wins, and `add`/`remove` reconcile by logical
+/// file (path and deletion vector): a file whose deletion vector changes is removed with the old vector and added
+/// with the new one, in either order within a commit.
 public struct Snapshot: Sendable {
     public var version: Int64
     public var protocolAction: ProtocolAction
     public var metadata: MetadataAction
-    /// Live data files by path.
+    /// Live data files by path (a path is live with at most one deletion vector).
     public var files: [String: AddFile]
-    /// Tombstones by path (for VACUUM).
-    public var tombstones: [String: RemoveFile]
+    /// Tombstones by logical file (for VACUUM and time travel: an old deletion vector stays readable).
+    public var tombstones: [LogicalFileKey: RemoveFile]
     /// Last committed version per application id.
     public var transactions: [String: SetTransaction]
     /// The table version whose commit last set each application id's transaction.
@@ -31,14 +33,18 @@ public struct Snapshot: Sendable {
         get throws(DeltaError) { try metadata.schema() }
     }
 
+    /// Rows in the table (deleted rows of files with deletion vectors excluded), when every file has statistics.
     public var numRecords: Int64? {
         var total: Int64 = 0
         for f in files.values {
-            guard let n = f.parsedStats()?.numRecords else { return nil }
+            guard let n = f.liveRecords else { return nil }
             total += n
         }
         return total
     }
+
+    /// Whether any live file has a deletion vector (readers must then apply them).
+    public var hasDeletionVectors: Bool { files.values.contains { $0.deletionVector != nil } }
 
     public var sizeInBytes: Int64 { files.values.reduce(0) { $0 + $1.size } }
 }
@@ -117,7 +123,7 @@ struct ReplayState {
     var protocolAction: ProtocolAction?
     var metadata: MetadataAction?
     var files: [String: AddFile] = [:]
-    var tombstones: [String: RemoveFile] = [:]
+    var tombstones: [LogicalFileKey: RemoveFile] = [:]
     var transactions: [String: SetTransaction] = [:]
     var transactionCommits: [String: Int64] = [:]
     var timestamps: [Int64: Int64] = [:]
@@ -161,10 +167,11 @@ struct ReplayState {
         case .metadata(let m): metadata = m
         case .add(let a):
             files[a.path] = a
-            tombstones[a.path] = nil
+            tombstones[a.logicalKey] = nil
         case .remove(let r):
-            files[r.path] = nil
-            tombstones[r.path] = r
+            // Only the logical file it names: the same path may already be live again with a newer vector.
+            if files[r.path]?.logicalKey == r.logicalKey { files[r.path] = nil }
+            tombstones[r.logicalKey] = r
         case .txn(let t):
             transactions[t.appId] = t
             transactionCommits[t.appId] = version

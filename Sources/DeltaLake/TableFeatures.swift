@@ -1,10 +1,13 @@
 /// Which protocol versions and table features this library implements, and the checks that refuse the rest.
 ///
-/// Reading a table wrongly is worse than not reading it: a table needing a feature we do not implement (deletion
-/// vectors, column mapping, ...) is refused with an error naming the feature.
+/// Reading a table wrongly is worse than not reading it: a table needing a feature we do not implement (column
+/// mapping, V2 checkpoints, ...) is refused with an error naming the feature. Deletion vectors are implemented:
+/// every reader of data files in this package applies them (`DeletionVectorStorage`).
 public enum TableFeatures {
-    public static let supportedReaderFeatures: Set<String> = ["timestampNtz"]
-    public static let supportedWriterFeatures: Set<String> = ["timestampNtz", "appendOnly", "invariants"]
+    public static let supportedReaderFeatures: Set<String> = ["timestampNtz", "deletionVectors"]
+    public static let supportedWriterFeatures: Set<String> = [
+        "timestampNtz", "appendOnly", "invariants", "deletionVectors",
+    ]
     static let maxReaderVersion = 3
     static let maxWriterVersion = 7
 
@@ -74,5 +77,27 @@ public enum TableFeatures {
                 writerFeatures: ["timestampNtz"])
         }
         return ProtocolAction(minReaderVersion: 1, minWriterVersion: 2)
+    }
+
+    /// The protocol a table on `p` moves to so it supports `schema` (timestampNtz) and, when asked, deletion
+    /// vectors; `nil` when `p` already does.
+    ///
+    /// Moving to reader 3 / writer 7 lists the features the old versions implied: writer 2 implies `appendOnly`
+    /// and `invariants` (the only ones below 3 this library writes).
+    public static func upgraded(
+        _ p: ProtocolAction, for schema: StructType, deletionVectors: Bool
+    ) -> ProtocolAction? {
+        var needed = Set<String>()
+        if schema.usesTimestampNtz { needed.insert("timestampNtz") }
+        if deletionVectors { needed.insert("deletionVectors") }
+        let readers = Set(p.minReaderVersion >= 3 ? p.readerFeatures ?? [] : [])
+        var writers = Set(p.minWriterVersion >= 7 ? p.writerFeatures ?? [] : [])
+        if needed.isSubset(of: readers) && needed.isSubset(of: writers) { return nil }
+        if p.minWriterVersion >= 2 && p.minWriterVersion < 7 { writers.formUnion(["appendOnly", "invariants"]) }
+        let allReaders = readers.union(needed)
+        writers.formUnion(allReaders)
+        return ProtocolAction(
+            minReaderVersion: 3, minWriterVersion: 7, readerFeatures: allReaders.sorted(),
+            writerFeatures: writers.sorted())
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Readers doing time travel to a version inside the retention period still find their files: a file is deleted
 /// only when it is not in the current snapshot, and both its removal (tombstone) and its modification time are
-/// older than the retention.
+/// older than the retention. Deletion vector files follow the files that use them.
 public struct Vacuum: Sendable {
     public let table: DeltaTable
     public var retention: TimeInterval
@@ -17,12 +17,14 @@ public struct Vacuum: Sendable {
     /// The files `run` would delete, relative to the table root.
     public func plan(now: Date = Date()) throws(DeltaError) -> [String] {
         let snapshot = try table.snapshot()
-        let live = Set(snapshot.files.keys.map { $0.removingPercentEncoding ?? $0 })
+        var live = Set(snapshot.files.keys.map { $0.removingPercentEncoding ?? $0 })
+        live.formUnion(snapshot.files.values.compactMap { $0.deletionVector?.relativeFilePath })
         let cutoff = now.addingTimeInterval(-retention)
         let cutoffMillis = Int64(cutoff.timeIntervalSince1970 * 1000)
         var recentlyRemoved = Set<String>()
-        for (path, tombstone) in snapshot.tombstones where (tombstone.deletionTimestamp ?? 0) > cutoffMillis {
-            recentlyRemoved.insert(path.removingPercentEncoding ?? path)
+        for tombstone in snapshot.tombstones.values where (tombstone.deletionTimestamp ?? 0) > cutoffMillis {
+            recentlyRemoved.insert(tombstone.path.removingPercentEncoding ?? tombstone.path)
+            if let vector = tombstone.deletionVector?.relativeFilePath { recentlyRemoved.insert(vector) }
         }
         let root = table.root
         guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }

@@ -27,7 +27,7 @@ struct VacuumCommand: ParsableCommand {
 
     func run() throws {
         let config = try loadConfig(options.config)
-        guard case .delta(let root, _) = config.target else {
+        guard case .delta(let root, _, _) = config.target else {
             printError("error: vacuum applies to delta targets; \(config.path) writes to \(config.target.kind)")
             throw FerryExit.usage
         }

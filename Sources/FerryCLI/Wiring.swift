@@ -12,7 +12,7 @@ enum Wiring {
         switch db {
         case .sqlite(let path): SQLiteSource(path: path)
         case .postgres(let pg): PostgresSource(config: connection(pg, settings: settings))
-        case .delta(let path, _): UnsupportedSource(description: "delta:\(path)")
+        case .delta(let path, _, _): UnsupportedSource(description: "delta:\(path)")
         }
     }
 
@@ -23,7 +23,7 @@ enum Wiring {
         switch db {
         case .sqlite(let path): return SQLiteDestination(path: path)
         case .postgres(let pg): return PostgresDestination(config: connection(pg, settings: settings))
-        case .delta(let path, let compression):
+        case .delta(let path, let compression, let deletionVectors):
             let codec: Codec =
                 switch compression {
                 case "snappy": .snappy
@@ -38,7 +38,7 @@ enum Wiring {
                 root: path,
                 options: DeltaWriteOptions(
                     codec: codec, transactionVersion: runStartedAt, engineInfo: "ferry/\(Ferry.version)",
-                    runId: runId.isEmpty ? UUID().uuidString.lowercased() : runId),
+                    runId: runId.isEmpty ? UUID().uuidString.lowercased() : runId, deletionVectors: deletionVectors),
                 partitions: partitions)
         }
     }
@@ -62,7 +62,7 @@ enum Wiring {
         switch db {
         case .sqlite(let path): "sqlite:\(path)"
         case .postgres(let pg): "postgres://\(pg.host):\(pg.port)/\(pg.database)"
-        case .delta(let path, _): "delta:\(path)"
+        case .delta(let path, _, _): "delta:\(path)"
         }
     }
 }

@@ -11,7 +11,7 @@ struct NodeReader {
     static let databasesKeys = ["source", "target"]
     static let databaseKeys = [
         "type", "host", "server", "port", "database", "path", "user_env", "password_env", "sslmode", "compression",
-        "cdc",
+        "cdc", "deletion_vectors",
     ]
     static let cdcKeys = ["slot_name", "publication_name", "batch_max_rows", "batch_max_seconds", "max_retained_wal"]
     static let forbiddenCredentialKeys = ["password", "passwd", "pwd", "user", "username"]
@@ -155,6 +155,7 @@ struct NodeReader {
         case "sqlite":
             for key in [
                 "host", "server", "port", "database", "user_env", "password_env", "sslmode", "compression", "cdc",
+                "deletion_vectors",
             ]
             where m[key] != nil {
                 throw error(m[key]?.key, "\(path).\(key) does not apply to a sqlite database (it takes only 'path')")
@@ -164,6 +165,9 @@ struct NodeReader {
         case "postgres", "postgresql":
             if let p = m["path"] {
                 throw error(p.key, "\(path).path applies to sqlite; a postgres database takes host, port and database")
+            }
+            if let d = m["deletion_vectors"] {
+                throw error(d.key, "\(path).deletion_vectors applies to a delta target")
             }
             let hostNode = m["host"] ?? m["server"]
             let host =
@@ -202,7 +206,8 @@ struct NodeReader {
             for key in ["host", "server", "port", "database", "user_env", "password_env", "sslmode", "cdc"]
             where m[key] != nil {
                 throw error(
-                    m[key]?.key, "\(path).\(key) does not apply to a delta target (it takes path and compression)")
+                    m[key]?.key,
+                    "\(path).\(key) does not apply to a delta target (it takes path, compression and deletion_vectors)")
             }
             guard let p = m["path"] else {
                 throw error(node, "\(path) (delta) needs a path: the directory of the lake")
@@ -217,7 +222,13 @@ struct NodeReader {
                         "\(path).compression must be one of \(valid.joined(separator: ", ")), got '\(compression)'")
                 }
             }
-            return .delta(path: resolve(try string(p.value, at: "\(path).path")), compression: compression)
+            let deletionVectors =
+                try m["deletion_vectors"].map { (n) throws(ConfigError) in
+                    try bool(n.value, at: "\(path).deletion_vectors")
+                } ?? true
+            return .delta(
+                path: resolve(try string(p.value, at: "\(path).path")), compression: compression,
+                deletionVectors: deletionVectors)
         default:
             let hint =
                 Suggestion.closest(to: type, in: ["postgres", "sqlite", "delta"]).map { "; did you mean '\($0)'?" }

@@ -5,7 +5,8 @@ public enum DatabaseConfig: Sendable, Hashable {
     case postgres(PostgresDatabase)
     case sqlite(path: String)
     /// A directory of Delta Lake tables (targets only); `compression` is zstd, snappy, gzip or none.
-    case delta(path: String, compression: String)
+    /// `deletionVectors`: changes of cdc tables mark replaced rows in deletion vectors instead of rewriting files.
+    case delta(path: String, compression: String, deletionVectors: Bool = true)
 
     public var kind: String {
         switch self {

@@ -18,13 +18,19 @@ public struct DeltaWriteOptions: Sendable {
     public var engineInfo: String
     /// Identifies the run in each commit, so a commit found already done is known to be this run's own.
     public var runId: String
+    /// Change streams mark the rows they replace or delete in deletion vectors (merge-on-read) instead of
+    /// rewriting the files that hold them: a batch then costs its own size, not the table's. Readers need
+    /// deletion vector support (Spark/Delta 2.4+, delta-rs through DataFusion, DuckDB, Trino); `false` keeps
+    /// copy-on-write tables that any Delta reader reads.
+    public var deletionVectors: Bool
 
     public init(
         codec: Codec = .zstd(), targetFileBytes: Int = 128 << 20, rowGroupBytes: Int = 32 << 20,
         transactionVersion: Int64 = Int64(Date().timeIntervalSince1970 * 1000), applicationId: String = "ferry",
-        engineInfo: String = "ferry", runId: String = UUID().uuidString.lowercased()
+        engineInfo: String = "ferry", runId: String = UUID().uuidString.lowercased(), deletionVectors: Bool = true
     ) {
         self.runId = runId
+        self.deletionVectors = deletionVectors
         self.codec = codec
         self.targetFileBytes = targetFileBytes
         self.rowGroupBytes = rowGroupBytes

@@ -4,9 +4,10 @@ import Foundation
 
 /// Change sets (CDC) applied to a Delta table as one commit.
 ///
-/// The commit removes the files that held touched keys and adds their rewritten survivors and the new rows, and it
-/// carries the position as the pipeline's `txn`: the data and the position land in one atomic step, and a replay
-/// after a crash finds its position already in the log and writes nothing.
+/// With deletion vectors (the default), the commit marks the rows touched keys held in their files' vectors and
+/// adds the new rows; without, it removes the files that held touched keys and adds their rewritten survivors and
+/// the new rows. Either way it carries the position as the pipeline's `txn`: the data and the position land in
+/// one atomic step, and a replay after a crash finds its position already in the log and writes nothing.
 extension DeltaTableWriter: ChangeWriter {
     /// Rows per batch while writing a change set's rows (memory: one batch on top of the change set).
     static let changeBatchRows = 4096
@@ -55,12 +56,26 @@ extension DeltaTableWriter: ChangeWriter {
             throw FerryError(.io, "cannot create \(path): \(error)", table: label)
         }
         let rows = try ChangedRows(changes, schema: schema, columns: columns, writer: self)
+        if let current {
+            let live = Set(current.files.keys)
+            deletionVectors.retain(paths: live)
+            keyIndex.retain(paths: live)
+        }
         var removed: [AddFile] = []
         var added: [AddFile] = []
+        // Files already in the table, added again with a new deletion vector: never deleted on failure.
+        var marked = DeletionVectorMerge.Marked()
         do throws(FerryError) {
             if let current, changes.truncated {
                 removed = Array(current.files.values)
                 added = try rows.write(captured: [:], partitionBy: partitions)
+            } else if let current, !rows.touched.isEmpty, options.deletionVectors {
+                let merge = DeletionVectorMerge(
+                    writer: self, snapshot: current, columns: columns, keyColumns: schema.primaryKey)
+                let located = try merge.locate(rows.touched, capture: rows.capture)
+                added = try rows.write(captured: located.captured, partitionBy: partitions)
+                marked = try merge.mark(located)
+                removed = marked.removed
             } else if let current, !rows.touched.isEmpty {
                 var rewriter = MergeRewriter(
                     writer: self, snapshot: current, keys: rows.touched, keyColumns: schema.primaryKey,
@@ -80,15 +95,23 @@ extension DeltaTableWriter: ChangeWriter {
                 added = try rows.write(captured: [:], partitionBy: partitions)
             }
             let committed = try commitChanges(
-                changes, schema: schema, current: current, partitions: partitions, removed: removed, added: added,
+                changes, schema: schema, current: current, partitions: partitions, removed: removed,
+                added: marked.added + added,
                 transaction: SetTransaction(appId: appId, version: Int64(bitPattern: position.rawValue)),
                 parameters: ["pipeline": .string(pipeline), "position": .string(position.description)])
-            if !committed { deleteUncommitted(added) }
+            if !committed { deleteUncommitted(added, vectorFile: marked.vectorFile) }
+            if committed && options.deletionVectors { try compactIfDue() }
             return committed
         } catch {
-            deleteUncommitted(added)
+            deleteUncommitted(added, vectorFile: marked.vectorFile)
             throw error
         }
+    }
+
+    /// Deletes new data files and the vector file of a commit that did not happen.
+    private func deleteUncommitted(_ files: [AddFile], vectorFile: String?) {
+        deleteUncommitted(files)
+        if let vectorFile { try? FileManager.default.removeItem(atPath: dataPath(vectorFile)) }
     }
 
     /// One commit of `removed` and `added` with the schema's metadata when it evolved (or the table is new) and
@@ -98,12 +121,10 @@ extension DeltaTableWriter: ChangeWriter {
         added: [AddFile], transaction: SetTransaction, parameters: [String: JSONValue]
     ) throws(FerryError) -> Bool {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var actions = schemaActions(current: current, schema: schema, replace: false, partitionBy: partitions, now: now)
-        actions += removed.map { file in
-            .remove(
-                RemoveFile(
-                    path: file.path, deletionTimestamp: now, partitionValues: file.partitionValues, size: file.size))
-        }
+        var actions = schemaActions(
+            current: current, schema: schema, replace: false, partitionBy: partitions, now: now,
+            deletionVectors: options.deletionVectors)
+        actions += removed.map { .remove($0.removal(at: now)) }
         actions += added.map { .add($0) }
         var parameters = parameters
         parameters["predicate"] = .string("key(\(schema.primaryKey.joined(separator: ", ")))")

@@ -10,6 +10,9 @@ final class DeltaTableWriter: TableWriter {
     let label: String
     let options: DeltaWriteOptions
     let table: DeltaTable
+    /// Deletion vectors and key positions of live files, kept across the batches of a change stream.
+    let deletionVectors = DeletionVectorCache()
+    let keyIndex = KeyIndex()
 
     private var snapshot: Snapshot?
     private var schema = TableSchema(columns: [])
@@ -70,8 +73,12 @@ final class DeltaTableWriter: TableWriter {
         if let n = s.numRecords { return n }
         var total: Int64 = 0
         for f in s.files.values {
+            if let n = f.liveRecords {
+                total += n
+                continue
+            }
             do throws(ParquetError) {
-                total += Int64(try ParquetReader(path: dataPath(f.path)).numRows)
+                total += Int64(try ParquetReader(path: dataPath(f.path)).numRows) - (f.deletionVector?.cardinality ?? 0)
             } catch {
                 throw FerryError(.io, "cannot read \(f.path): \(error)", table: label)
             }
@@ -89,7 +96,10 @@ final class DeltaTableWriter: TableWriter {
         for f in s.files.values {
             let stats = f.parsedStats()
             let candidate: ScalarValue?
-            if let v = FileStatsBuilder.scalar(stats?.maxValues?[column], type: type) {
+            if f.deletionVector != nil {
+                // Statistics of a file with deleted rows are only bounds: the largest may be gone.
+                candidate = try liveMax(f, column: column, type: type)
+            } else if let v = FileStatsBuilder.scalar(stats?.maxValues?[column], type: type) {
                 candidate = v
             } else if let stats, stats.numRecords > 0, stats.nullCount?[column]?.intValue == stats.numRecords {
                 candidate = nil  // all NULL
@@ -97,6 +107,21 @@ final class DeltaTableWriter: TableWriter {
                 candidate = try footerMax(f.path, column: column, type: type)
             }
             if let c = candidate, best == nil || (c.compare(to: best ?? c) ?? 0) > 0 { best = c }
+        }
+        return best
+    }
+
+    /// The largest value of `column` among the rows of `file` its deletion vector keeps.
+    func liveMax(_ file: AddFile, column: String, type: ColumnType) throws(FerryError) -> ScalarValue? {
+        let reader = try DataFileReader(file, writer: self)
+        let wanted = [Column(name: column, type: type, nullable: true)]
+        var best: ScalarValue?
+        for rg in 0..<reader.rowGroupCount {
+            let batch = try reader.readLiveRowGroup(rg, columns: wanted)
+            for r in 0..<batch.rowCount {
+                guard let v = ScalarValue(vector: batch.vectors[0], row: r, type: type) else { continue }
+                if best == nil || (v.compare(to: best ?? v) ?? 0) > 0 { best = v }
+            }
         }
         return best
     }
@@ -257,10 +282,7 @@ final class DeltaTableWriter: TableWriter {
             operation = "WRITE"
             parameters["mode"] = .string("Overwrite")
             for f in (current?.files.values).map(Array.init) ?? [] {
-                actions.append(
-                    .remove(
-                        RemoveFile(
-                            path: f.path, deletionTimestamp: now, partitionValues: f.partitionValues, size: f.size)))
+                actions.append(.remove(f.removal(at: now)))
                 readFiles.insert(f.path)
             }
         case .append:
@@ -276,11 +298,7 @@ final class DeltaTableWriter: TableWriter {
                     columns: MergeRewriter.columns(existing: existing, incoming: schema), partitionBy: partitionBy
                 ).run()
                 for old in rewrite.removed {
-                    actions.append(
-                        .remove(
-                            RemoveFile(
-                                path: old.path, deletionTimestamp: now, partitionValues: old.partitionValues,
-                                size: old.size)))
+                    actions.append(.remove(old.removal(at: now)))
                     readFiles.insert(old.path)
                 }
                 actions += rewrite.added.map { .add($0) }
@@ -327,34 +345,46 @@ final class DeltaTableWriter: TableWriter {
     /// The `protocol` and `metaData` actions a commit needs: the table's first ones when `current` is nil; else a
     /// new `metaData` when the schema grows (or, for a replace, changes) or the primary key is not recorded yet,
     /// with a higher protocol when the new schema needs one.
+    ///
+    /// With `deletionVectors` (a change stream writing merge-on-read), the table also gets the `deletionVectors`
+    /// feature and `delta.enableDeletionVectors=true`.
     func schemaActions(
-        current: Snapshot?, schema: TableSchema, replace: Bool, partitionBy: [String], now: Int64
+        current: Snapshot?, schema: TableSchema, replace: Bool, partitionBy: [String], now: Int64,
+        deletionVectors: Bool = false
     ) -> [Action] {
         let structType = DeltaTypeMapping.structType(schema)
         var actions: [Action] = []
+        let enabled = "delta.enableDeletionVectors"
         if let current {
             let existing = (try? current.schema) ?? StructType(fields: [])
             let merged = replace ? structType : mergedSchema(existing, structType)
             if merged != existing
                 || (!schema.primaryKey.isEmpty && current.metadata.configuration[DeltaTypeMapping.primaryKeyKey] == nil)
+                || (deletionVectors && current.metadata.configuration[enabled] != "true")
             {
                 var metadata = current.metadata
                 metadata.schemaString = merged.json
                 if !schema.primaryKey.isEmpty {
                     metadata.configuration[DeltaTypeMapping.primaryKeyKey] = schema.primaryKey.joined(separator: ",")
                 }
+                if deletionVectors { metadata.configuration[enabled] = "true" }
                 actions.append(.metadata(metadata))
-                let needed = TableFeatures.minimalProtocol(for: merged)
-                if needed.minReaderVersion > current.protocolAction.minReaderVersion {
-                    actions.append(.protocol(needed))
-                }
+            }
+            if let needed = TableFeatures.upgraded(
+                current.protocolAction, for: merged, deletionVectors: deletionVectors)
+            {
+                actions.append(.protocol(needed))
             }
         } else {
             var configuration: [String: String] = [:]
             if !schema.primaryKey.isEmpty {
                 configuration[DeltaTypeMapping.primaryKeyKey] = schema.primaryKey.joined(separator: ",")
             }
-            actions.append(.protocol(TableFeatures.minimalProtocol(for: structType)))
+            if deletionVectors { configuration[enabled] = "true" }
+            let minimal = ProtocolAction(minReaderVersion: 1, minWriterVersion: 2)
+            actions.append(
+                .protocol(
+                    TableFeatures.upgraded(minimal, for: structType, deletionVectors: deletionVectors) ?? minimal))
             actions.append(
                 .metadata(
                     MetadataAction(

@@ -155,15 +155,11 @@ struct MergeRewriter {
     }
 
     /// The file's surviving rows in new files, or `nil` when no row of the file is dropped.
+    ///
+    /// Rows the file's deletion vector removes are neither matched nor kept: the rewrite has none, so its files
+    /// need no vector.
     func rewrite(_ file: AddFile, matching matcher: KeyMatcher) throws(FerryError) -> FileRewrite? {
-        let path = writer.dataPath(file.path)
-        let reader: ParquetReader
-        do throws(ParquetError) {
-            reader = try ParquetReader(path: path)
-        } catch {
-            throw FerryError(.io, "cannot read \(file.path) to merge: \(error)", table: writer.label)
-        }
-        let names = reader.schema.fields.map(\.name)
+        let reader = try DataFileReader(file, writer: writer)
         let out = PartitionedFiles(
             directory: writer.path, columns: columns, partitionBy: partitionBy, options: writer.options,
             label: writer.label)
@@ -171,7 +167,7 @@ struct MergeRewriter {
         var rewritten = FileRewrite()
         do throws(FerryError) {
             for rg in 0..<reader.rowGroupCount {
-                let batch = try readRowGroup(reader, rg, names: names, partitionValues: file.partitionValues)
+                let batch = try reader.readLiveRowGroup(rg, columns: columns)
                 let dropped = matcher.droppedRows(of: batch)
                 guard !dropped.isEmpty else {
                     rewritten.added += try out.write(batch)
@@ -200,33 +196,5 @@ struct MergeRewriter {
             throw error
         }
         return rewritten
-    }
-
-    /// One row group as a batch in the table's current column order; columns the file lacks are NULL.
-    func readRowGroup(
-        _ reader: ParquetReader, _ index: Int, names: [String], partitionValues: [String: String?]
-    ) throws(FerryError) -> RecordBatch {
-        let parquetColumns: [ColumnBatch]
-        do throws(ParquetError) {
-            parquetColumns = try reader.readRowGroup(index)
-        } catch {
-            throw FerryError(.io, "cannot read row group \(index) of \(reader.path): \(error)", table: writer.label)
-        }
-        let count = reader.rowCount(ofRowGroup: index)
-        var vectors: [ColumnVector] = []
-        for column in columns {
-            if let i = names.firstIndex(of: column.name) {
-                vectors.append(try ParquetMapping.vector(parquetColumns[i], type: column.type, name: column.name))
-            } else if let value = partitionValues[column.name] {
-                var v = ColumnVector(kind: column.type.storage, capacity: count)
-                for _ in 0..<count { try PartitionValues.append(value, type: column.type, to: &v, column: column.name) }
-                vectors.append(v)
-            } else {
-                var v = ColumnVector(kind: column.type.storage, capacity: count)
-                for _ in 0..<count { v.appendNull() }
-                vectors.append(v)
-            }
-        }
-        return RecordBatch(columns: columns, vectors: vectors)
     }
 }

@@ -9,6 +9,10 @@ import Testing
         DeltaTable(store: LocalLogStore(root: path), engineInfo: "ferry/test")
     }
 
+    static let deletionVector =
+        "deletionVector: struct<storageType: string, pathOrInlineDv: string, offset: int32, sizeInBytes: int32, "
+        + "cardinality: int64>"
+
     @Test func deltaRsAndPyarrowReadFerrysCheckpoints() throws {
         let dir = TempDirectory("checkpoint")
         let copy = TempDirectory("checkpoint-copy")
@@ -20,7 +24,7 @@ import Testing
                 with: Data(contentsOf: URL(fileURLWithPath: dir.file("_delta_log/_last_checkpoint")))) as? [String: Int]
         )
         let atTwenty = try Snapshot.load(store: sample.table.store, version: 20, checkpoints: nil)
-        let recent = atTwenty.tombstones.filter { $0.key != SampleTable.path(1) }
+        let recent = atTwenty.tombstones.filter { $0.key.path != SampleTable.path(1) }
         let bytes = try FileManager.default.attributesOfItem(atPath: dir.checkpointPath(20))[.size] as? Int
         #expect(last["version"] == 20)
         #expect(last["numOfAddFiles"] == atTwenty.files.count)
@@ -85,11 +89,11 @@ import Testing
         #expect(
             types["add"]
                 == "struct<path: string, partitionValues: map<string, string>, size: int64, modificationTime: int64, "
-                + "dataChange: bool, stats: string, tags: map<string, string>>")
+                + "dataChange: bool, stats: string, tags: map<string, string>, \(Self.deletionVector)>")
         #expect(
             types["remove"]
                 == "struct<path: string, deletionTimestamp: int64, dataChange: bool, extendedFileMetadata: bool, "
-                + "partitionValues: map<string, string>, size: int64>")
+                + "partitionValues: map<string, string>, size: int64, \(Self.deletionVector)>")
         #expect(
             types["metaData"]
                 == "struct<id: string, name: string, description: string, format: struct<provider: string, "

@@ -28,7 +28,7 @@ import Testing
             #expect(fromCheckpoint.protocolAction == fromJSON.protocolAction)
             // The tombstone removed 30 days ago is past the one-week retention, so the checkpoint dropped it.
             var recent = fromJSON.tombstones
-            recent[SampleTable.path(1)] = nil
+            recent[LogicalFileKey(path: SampleTable.path(1), deletionVector: nil)] = nil
             #expect(fromCheckpoint.tombstones == recent)
             #expect(fromJSON.tombstones.count == recent.count + 1)
         }

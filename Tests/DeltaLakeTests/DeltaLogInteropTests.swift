@@ -172,15 +172,16 @@ import Testing
         let actions: [Action] = [
             .protocol(
                 ProtocolAction(
-                    minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ["deletionVectors"],
-                    writerFeatures: ["deletionVectors"])),
+                    minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ["deletionVectors", "columnMapping"],
+                    writerFeatures: ["deletionVectors", "columnMapping"])),
             .metadata(MetadataAction(schemaString: StructType(fields: [StructField(name: "id", type: .long)]).json)),
         ]
         try store.writeCommit(0, try CommitCodec.encode(actions))
         #expect {
             _ = try table(dir.path).snapshot()
         } throws: { error in
-            (error as? DeltaError)?.code == .unsupportedFeature && "\(error)".contains("deletionVectors")
+            (error as? DeltaError)?.code == .unsupportedFeature && "\(error)".contains("columnMapping")
+                && !"\(error)".contains("deletionVectors")
         }
     }
 

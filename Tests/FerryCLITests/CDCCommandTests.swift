@@ -51,12 +51,11 @@ import Testing
     /// count|sum(v)|sum(length(note)) of the Delta table, through delta-rs.
     static func deltaDigest(_ path: String) throws -> String {
         try Python.run(
-            """
-            import sys
-            from deltalake import DeltaTable
-            t = DeltaTable(sys.argv[1]).to_pyarrow_table().to_pylist()
-            print(f"{len(t)}|{sum(r['v'] for r in t)}|{sum(len(r['note'] or '') for r in t)}")
-            """, [path]
+            Python.readDelta + """
+                import sys
+                t = read_delta(sys.argv[1]).to_pylist()
+                print(f"{len(t)}|{sum(r['v'] for r in t)}|{sum(len(r['note'] or '') for r in t)}")
+                """, [path]
         ).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -140,13 +139,12 @@ import Testing
         let run = try s.ferry(["run"])
         #expect(run.status == 0, "\(run.stderr)")
         let soft = try Python.run(
-            """
-            import sys
-            from deltalake import DeltaTable
-            t = DeltaTable(sys.argv[1]).to_pyarrow_table().to_pylist()
-            print(len(t), sum(1 for r in t if r['_ferry_deleted']), min(r['_ferry_lsn'] for r in t) > 0,
-                  [r['v'] for r in t if r['id'] == 50][0])
-            """, [s.lake + "/events"]
+            Python.readDelta + """
+                import sys
+                t = read_delta(sys.argv[1]).to_pylist()
+                print(len(t), sum(1 for r in t if r['_ferry_deleted']), min(r['_ferry_lsn'] for r in t) > 0,
+                      [r['v'] for r in t if r['id'] == 50][0])
+                """, [s.lake + "/events"]
         ).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(soft == "100 10 True 0")
 

@@ -56,6 +56,39 @@ import Testing
         #expect(config.tables[3].fallbackToFull)
     }
 
+    @Test func deltaTargetsUseDeletionVectorsUnlessTurnedOff() throws {
+        func target(_ extra: String) throws -> DatabaseConfig {
+            try parse(
+                """
+                databases:
+                  source: {type: sqlite, path: ./prod.db}
+                  target: {type: delta, path: ./lake\(extra)}
+                tables: [{name: users, sync_mode: full_replace}]
+                """
+            ).target
+        }
+        #expect(try target("") == .delta(path: "conf/lake", compression: "zstd", deletionVectors: true))
+        #expect(
+            try target(", deletion_vectors: false")
+                == .delta(path: "conf/lake", compression: "zstd", deletionVectors: false))
+        let wrongType = failure(
+            """
+            databases:
+              source: {type: sqlite, path: ./prod.db}
+              target: {type: delta, path: ./lake, deletion_vectors: sometimes}
+            tables: [{name: users, sync_mode: full_replace}]
+            """)
+        #expect(wrongType?.description.contains("deletion_vectors") == true)
+        let onPostgres = failure(
+            """
+            databases:
+              source: {type: sqlite, path: ./prod.db}
+              target: {type: postgres, database: uat, deletion_vectors: true}
+            tables: [{name: users, sync_mode: full_replace}]
+            """)
+        #expect(onPostgres?.description.contains("applies to a delta target") == true)
+    }
+
     @Test func unknownKeyNamesTheKeyItsLineAndTheClosestValidKey() {
         let error = failure(
             Self.seedConfig.replacingOccurrences(of: "sync_mode: full_replace", with: "sync_mod: full_replace"))

@@ -86,33 +86,34 @@ enum RunClock {
         }
     }
 
-    static let reader = """
-        import sys, json, pyarrow as pa, pyarrow.compute as pc
-        from deltalake import DeltaTable
-        dt = DeltaTable(sys.argv[1])
-        t = dt.to_pyarrow_table()
-        t = t.sort_by("id") if t.num_rows else t
-        cols = []
-        for name in t.column_names:
-            col = t.column(name)
-            ty = col.type
-            if pa.types.is_timestamp(ty) or pa.types.is_date(ty):
-                col = col.cast(pa.int64() if pa.types.is_timestamp(ty) else pa.int32())
-            vals = col.to_pylist()
-            if pa.types.is_binary(ty):
-                vals = [None if v is None else v.hex() for v in vals]
-            elif pa.types.is_floating(ty):
-                vals = [None if v is None else repr(float(v)) for v in vals]
-            elif pa.types.is_decimal(ty):
-                vals = [None if v is None else format(v, "f") for v in vals]
-            elif pa.types.is_boolean(ty):
-                vals = [None if v is None else str(v) for v in vals]
-            cols.append(["None" if v is None else str(v) for v in vals])
-        rows = [list(r) for r in zip(*cols)] if cols else []
-        print(json.dumps({"version": dt.version(), "rows": rows, "types": [str(f.type) for f in t.schema],
-                          "protocol": [dt.protocol().min_reader_version, dt.protocol().min_writer_version],
-                          "files": len(dt.file_uris())}))
-        """
+    static let reader =
+        Python.readDelta + """
+            import sys, json, pyarrow as pa, pyarrow.compute as pc
+            from deltalake import DeltaTable
+            dt = DeltaTable(sys.argv[1])
+            t = read_delta(sys.argv[1])
+            t = t.sort_by("id") if t.num_rows else t
+            cols = []
+            for name in t.column_names:
+                col = t.column(name)
+                ty = col.type
+                if pa.types.is_timestamp(ty) or pa.types.is_date(ty):
+                    col = col.cast(pa.int64() if pa.types.is_timestamp(ty) else pa.int32())
+                vals = col.to_pylist()
+                if pa.types.is_binary(ty):
+                    vals = [None if v is None else v.hex() for v in vals]
+                elif pa.types.is_floating(ty):
+                    vals = [None if v is None else repr(float(v)) for v in vals]
+                elif pa.types.is_decimal(ty):
+                    vals = [None if v is None else format(v, "f") for v in vals]
+                elif pa.types.is_boolean(ty):
+                    vals = [None if v is None else str(v) for v in vals]
+                cols.append(["None" if v is None else str(v) for v in vals])
+            rows = [list(r) for r in zip(*cols)] if cols else []
+            print(json.dumps({"version": dt.version(), "rows": rows, "types": [str(f.type) for f in t.schema],
+                              "protocol": [dt.protocol().min_reader_version, dt.protocol().min_writer_version],
+                              "files": len(dt.file_uris())}))
+            """
 
     func write(
         _ dir: TempDirectory, _ batches: [RecordBatch], mode: WriteMode,

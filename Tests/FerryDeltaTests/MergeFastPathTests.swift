@@ -46,9 +46,11 @@ import Testing
     /// Four applies of 50 rows (ids 0..<200, one file each), then one touching every file: updates, an update
     /// leaving `big` unchanged (TOAST), deletes and new rows. Returns the rows as delta-rs reads them, keys as
     /// text, by id.
-    func mergeResult(_ shape: KeyShape) throws -> [[String]] {
+    func mergeResult(_ shape: KeyShape, deletionVectors: Bool) throws -> [[String]] {
         let dir = TempDirectory("delta-fast")
-        let w = try DeltaDestination(root: dir.path).openWriter(TableName(name: "t")) as! any TableWriter & ChangeWriter
+        let w =
+            try DeltaDestination(root: dir.path, options: DeltaWriteOptions(deletionVectors: deletionVectors))
+            .openWriter(TableName(name: "t")) as! any TableWriter & ChangeWriter
         defer { w.close() }
         let keyIndexes = shape == .composite ? [0, 1] : [0]
         for file in 0..<4 {
@@ -74,22 +76,27 @@ import Testing
         return rows.sorted { (Int($0[0]) ?? 0) < (Int($1[0]) ?? 0) }
     }
 
-    @Test func integerTextAndCompositeKeysMergeToTheSameRows() throws {
-        let integer = try mergeResult(.integer)
+    /// Copy-on-write (rewrites) and merge-on-read (deletion vectors; integer keys through the key index, the
+    /// others by scanning key columns) give the same rows.
+    @Test(arguments: [false, true])
+    func integerTextAndCompositeKeysMergeToTheSameRows(deletionVectors: Bool) throws {
+        let integer = try mergeResult(.integer, deletionVectors: deletionVectors)
         #expect(integer.count == 200 - 7 + 10)
         // TOAST columns of updated rows come from the dropped row; of new rows, NULL.
         #expect(integer.first { $0[0] == "5" } == ["5", "p", "t5", "big5", Self.uuid(5)])
         #expect(integer.first { $0[0] == "3" } == ["3", "p", "u3", "new", Self.uuid(3)])
         #expect(integer.first { $0[0] == "300" } == ["300", "p", "i300", "None", Self.uuid(300)])
         #expect(!integer.contains { $0[0] == "11" })
-        #expect(try mergeResult(.text) == integer)
-        #expect(try mergeResult(.composite) == integer)
+        #expect(try mergeResult(.text, deletionVectors: deletionVectors) == integer)
+        #expect(try mergeResult(.composite, deletionVectors: deletionVectors) == integer)
     }
 
     @Test func aFailedFileLeavesNoRewrittenFilesOfTheOthers() throws {
         let dir = TempDirectory("delta-fast")
         let shape = KeyShape.integer
-        let w = try DeltaDestination(root: dir.path).openWriter(TableName(name: "t")) as! any TableWriter & ChangeWriter
+        let w =
+            try DeltaDestination(root: dir.path, options: DeltaWriteOptions(deletionVectors: false))
+            .openWriter(TableName(name: "t")) as! any TableWriter & ChangeWriter
         defer { w.close() }
         for file in 0..<4 {
             let changes = ((file * 50)..<(file * 50 + 50)).map { id in
@@ -125,7 +132,9 @@ import Testing
     @Test func newRowsWrittenAlongsideTheRewritesLandWithThem() throws {
         let dir = TempDirectory("delta-fast")
         let shape = KeyShape.integer
-        let w = try DeltaDestination(root: dir.path).openWriter(TableName(name: "t")) as! any TableWriter & ChangeWriter
+        let w =
+            try DeltaDestination(root: dir.path, options: DeltaWriteOptions(deletionVectors: false))
+            .openWriter(TableName(name: "t")) as! any TableWriter & ChangeWriter
         defer { w.close() }
         for file in 0..<4 {
             let changes = ((file * 50)..<(file * 50 + 50)).map { id in

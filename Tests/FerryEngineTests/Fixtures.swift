@@ -32,20 +32,19 @@ func contents(_ source: any Source, _ table: String) throws -> [[String]] {
 /// A Delta table's rows through delta-rs, rendered like `contents` renders a source.
 func deltaContents(_ path: String) throws -> [[String]] {
     let read = try Python.json(
-        """
-        import sys, json, pyarrow as pa
-        from deltalake import DeltaTable
-        t = DeltaTable(sys.argv[1]).to_pyarrow_table()
-        def text(v, ty):
-            if v is None: return "NULL"
-            if pa.types.is_boolean(ty): return "1" if v else "0"
-            if pa.types.is_decimal(ty): return format(v, "f")
-            if pa.types.is_binary(ty): return v.hex()
-            if pa.types.is_floating(ty): return repr(float(v))
-            return str(v)
-        cols = [[text(v, t.schema.field(i).type) for v in t.column(i).to_pylist()] for i in range(t.num_columns)]
-        print(json.dumps(sorted([list(r) for r in zip(*cols)])))
-        """, [path])
+        Python.readDelta + """
+            import sys, json, pyarrow as pa
+            t = read_delta(sys.argv[1])
+            def text(v, ty):
+                if v is None: return "NULL"
+                if pa.types.is_boolean(ty): return "1" if v else "0"
+                if pa.types.is_decimal(ty): return format(v, "f")
+                if pa.types.is_binary(ty): return v.hex()
+                if pa.types.is_floating(ty): return repr(float(v))
+                return str(v)
+            cols = [[text(v, t.schema.field(i).type) for v in t.column(i).to_pylist()] for i in range(t.num_columns)]
+            print(json.dumps(sorted([list(r) for r in zip(*cols)])))
+            """, [path])
     return (read as? [[String]]) ?? []
 }
 

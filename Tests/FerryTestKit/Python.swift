@@ -20,6 +20,26 @@ public enum Python {
         return out.stdout
     }
 
+    /// Python defining `read_delta(path, columns=None)`: a Delta table as a pyarrow Table through delta-rs.
+    ///
+    /// delta-rs 1.6 refuses tables with deletion vectors in `to_pyarrow_table` and applies them in its DataFusion
+    /// reader (`QueryBuilder`), so tables with the feature go through the latter; the others through the former,
+    /// the reader most users call.
+    public static let readDelta = """
+        def read_delta(path, columns=None):
+            import pyarrow as _pa
+            from deltalake import DeltaTable as _DT, QueryBuilder as _QB
+            dt = _DT(path)
+            if "deletionVectors" in (dt.protocol().reader_features or []):
+                cols = ", ".join('"%s"' % c for c in columns) if columns else "*"
+                t = _pa.table(_QB().register("t", dt).execute("select %s from t" % cols).read_all())
+                # DataFusion hands out view types; cast to the plain ones to_pyarrow_table gives.
+                plain = {_pa.string_view(): _pa.string(), _pa.binary_view(): _pa.binary()}
+                return t.cast(_pa.schema([f.with_type(plain.get(f.type, f.type)) for f in t.schema]))
+            return dt.to_pyarrow_table(columns=columns)
+
+        """
+
     /// Runs `script` and decodes its stdout as JSON.
     public static func json(_ script: String, _ args: [String] = []) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(run(script, args).utf8), options: [.fragmentsAllowed])

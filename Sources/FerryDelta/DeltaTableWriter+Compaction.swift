@@ -1,0 +1,86 @@
+import DeltaLake
+import FerryCore
+import Foundation
+
+/// Keeps a merge-on-read table cheap to read: the small files change batches add are combined, and files whose
+/// deletion vectors removed most of their rows are rewritten without them.
+///
+/// A compaction commit moves rows, never changes them (`dataChange: false` on every action, no `txn`), so a crash
+/// at any point leaves the table as it was; files it wrote and did not commit are never read (vacuum deletes them).
+extension DeltaTableWriter {
+    /// Files below this size are small (a quarter of the target file size).
+    var smallFileBytes: Int64 { Int64(options.targetFileBytes / 4) }
+    /// Small files tolerated before they are combined.
+    static let smallFilesBeforeCompaction = 10
+    /// A file whose deletion vector removes at least this share of its rows is rewritten.
+    static let deletedShareBeforeRewrite = 0.5
+
+    /// The files a compaction would rewrite now, or `[]` when none is due.
+    func compactionCandidates(_ snapshot: Snapshot) -> [AddFile] {
+        var heavy: [AddFile] = []
+        var small: [AddFile] = []
+        for file in snapshot.files.values {
+            if let dv = file.deletionVector, let total = file.parsedStats()?.numRecords, total > 0,
+                Double(dv.cardinality) >= Double(total) * Self.deletedShareBeforeRewrite
+            {
+                heavy.append(file)
+            } else if file.size < smallFileBytes {
+                small.append(file)
+            }
+        }
+        if small.count < Self.smallFilesBeforeCompaction { small = [] }
+        return (heavy + small).sorted { $0.path < $1.path }
+    }
+
+    /// Compacts the table when `compactionCandidates` finds work; returns the files it replaced.
+    @discardableResult
+    func compactIfDue() throws(FerryError) -> Int {
+        guard let snapshot = try loadSnapshot() else { return 0 }
+        let candidates = compactionCandidates(snapshot)
+        guard !candidates.isEmpty else { return 0 }
+        let existing: TableSchema
+        do throws(DeltaError) {
+            existing = DeltaTypeMapping.tableSchema(try snapshot.schema, configuration: snapshot.metadata.configuration)
+        } catch {
+            throw self.error(error)
+        }
+        let files = PartitionedFiles(
+            directory: path, columns: existing.columns, partitionBy: snapshot.metadata.partitionColumns,
+            options: options, label: label)
+        var added: [AddFile] = []
+        do throws(FerryError) {
+            for file in candidates {
+                let reader = try DataFileReader(file, writer: self)
+                for rg in 0..<reader.rowGroupCount {
+                    let batch = try reader.readLiveRowGroup(rg, columns: existing.columns)
+                    if batch.rowCount > 0 { added += try files.write(batch) }
+                }
+            }
+            added += try files.finish()
+            added = added.map { file in
+                var moved = file
+                moved.dataChange = false
+                return moved
+            }
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let actions: [Action] =
+                candidates.map { .remove($0.removal(at: now, dataChange: false)) } + added.map { .add($0) }
+            let commit = DeltaTable.Commit(
+                actions: actions, operation: "OPTIMIZE",
+                parameters: [
+                    "reason": .string("ferry merge-on-read compaction"),
+                    "filesRemoved": .string(String(candidates.count)), "filesAdded": .string(String(added.count)),
+                ], readVersion: snapshot.version, readFiles: Set(candidates.map(\.path)))
+            do throws(DeltaError) {
+                _ = try table.commit(commit)
+            } catch {
+                throw self.error(error)
+            }
+        } catch {
+            files.discard()
+            deleteUncommitted(added)
+            throw error
+        }
+        return candidates.count
+    }
+}
