@@ -10,8 +10,22 @@ import Foundation
 extension DeltaTableWriter {
     /// Files below this size are small (a quarter of the target file size).
     var smallFileBytes: Int64 { Int64(options.targetFileBytes / 4) }
-    /// Small files tolerated before they are combined.
+    /// Small files of one size tier (or below) tolerated before they are combined.
     static let smallFilesBeforeCompaction = 10
+
+    /// The size tier of a small file: 0 below 1 MiB, then one per factor of 4.
+    ///
+    /// Files are combined with those of their tier and below, so a row is rewritten about once per tier on its
+    /// way to a full-size file, not at every compaction (a combined file is itself small for a while).
+    static func tier(_ size: Int64) -> Int {
+        var tier = 0
+        var bound: Int64 = 1 << 20
+        while size >= bound {
+            tier += 1
+            bound <<= 2
+        }
+        return tier
+    }
     /// A file whose deletion vector removes at least this share of its rows is rewritten.
     static let deletedShareBeforeRewrite = 0.5
 
@@ -28,7 +42,11 @@ extension DeltaTableWriter {
                 small.append(file)
             }
         }
-        if small.count < Self.smallFilesBeforeCompaction { small = [] }
+        // The lowest tier at which ten files of that tier or below exist; those are combined.
+        let tiers = small.map { Self.tier($0.size) }
+        let chosen = Set(tiers).sorted().first { t in tiers.filter { $0 <= t }.count >= Self.smallFilesBeforeCompaction
+        }
+        small = chosen.map { t in small.filter { Self.tier($0.size) <= t } } ?? []
         return (heavy + small).sorted { $0.path < $1.path }
     }
 

@@ -46,6 +46,13 @@ final class BatchApplier: @unchecked Sendable {
         return out
     }
 
+    /// Whether nothing handed over is waiting or being applied (collected or not).
+    var isIdle: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return pending == nil && !inFlight
+    }
+
     /// Waits until everything handed over is applied, then collects it.
     func drain() throws(FerryError) -> [CDCBatch] {
         condition.lock()

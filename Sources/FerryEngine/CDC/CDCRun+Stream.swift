@@ -46,11 +46,19 @@ extension CDCRun {
                 }
                 if batchIsDue() { try flush(applier) }
             case .idle(let walEnd):
-                // The server's position may be confirmed only once everything received is applied.
-                if batcher.hasPending { try flush(applier) }
-                try recordApplied(try applier.drain(), stream: stream)
-                if let applied = record?.appliedThrough, walEnd > applied {
-                    try advance(to: walEnd, commitTime: nil, stream: stream)
+                // The server's position may be confirmed only once everything received is applied. At the stop
+                // position, apply and wait; otherwise only confirm when nothing is pending or being applied: a
+                // keepalive follows every confirmation, and flushing on each would cut the stream into tiny
+                // batches applied one at a time. Keepalives keep coming, so a quiet slot still moves.
+                if let stopAt, walEnd >= stopAt {
+                    try flush(applier)
+                    try recordApplied(try applier.drain(), stream: stream)
+                }
+                if !batcher.hasPending, applier.isIdle {
+                    try recordApplied(try applier.collect(), stream: stream)
+                    if let applied = record?.appliedThrough, walEnd > applied {
+                        try advance(to: walEnd, commitTime: nil, stream: stream)
+                    }
                 }
                 if let stopAt, walEnd >= stopAt { return }
             default:
