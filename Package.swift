@@ -82,11 +82,13 @@ let package = Package(
             dependencies: ["FerryCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // Allocator tuning for the CLI process (glibc's mallopt, which Swift's Glibc module does not export).
+        .target(name: "CMemory"),
         .executableTarget(
             name: "FerryCLI",
             dependencies: [
                 "FerryCore", "FerryConfig", "FerryEngine", "FerryPostgres", "FerrySQLite", "FerryState", "FerryDemo",
-                "FerryDelta", "Parquet", "DeltaLake",
+                "FerryDelta", "Parquet", "DeltaLake", "CMemory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -132,21 +132,27 @@ bench() { "$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PORT" -U bench -c 4 -j 2 -T "$ST
 "${PSQL[@]}" -d sub -c "ALTER SUBSCRIPTION native_sub DISABLE"
 sleep 1
 TPS_ALONE=$(bench)
+# Each follower first catches up with what the earlier phases left in its slot, so the steady phase measures
+# following, not a backlog.
 "${PSQL[@]}" -d sub -c "ALTER SUBSCRIPTION native_sub ENABLE"
-sleep 1
+wait_native "$(q src "SELECT pg_current_wal_insert_lsn()")"
 TPS_NATIVE=$(bench)
 wait_native "$(q src "SELECT pg_current_wal_insert_lsn()")"
 "${PSQL[@]}" -d sub -c "ALTER SUBSCRIPTION native_sub DISABLE"
+FROM_LSN=$(q src "SELECT pg_current_wal_insert_lsn()")
 /usr/bin/time -f "%M %U %S %e" -o "$WORK/rss-follow" "$FERRY" run --follow --log-format json --config "$WORK/ferry.yaml" \
     >/dev/null 2>"$WORK/follow.log" &
 FOLLOWER=$!
-sleep 3
+until [ "$(q src "SELECT coalesce(confirmed_flush_lsn >= '$FROM_LSN'::pg_lsn, false) FROM pg_replication_slots WHERE slot_name = 'ferry_slot'")" = "t" ]; do
+    sleep 0.5
+done
+STEADY_FROM=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 TPS_FERRY=$(bench)
 sleep 3
 pkill -TERM -P "$FOLLOWER"   # ferry itself, not /usr/bin/time around it
 wait "$FOLLOWER" || true
 FOLLOWER=""
-LAG=$(python3 - "$WORK/follow.log" <<'PY'
+LAG=$(python3 - "$WORK/follow.log" "$STEADY_FROM" <<'PY'
 import json, sys
 lags = []
 for line in open(sys.argv[1]):
@@ -154,6 +160,8 @@ for line in open(sys.argv[1]):
         o = json.loads(line)
     except ValueError:
         continue
+    if o.get("ts", "") < sys.argv[2]:
+        continue  # batches of the backlog caught up before the steady phase
     m = o.get("metadata", o)
     if "batch applied" in json.dumps(o) and m.get("max_lag_ms", "-") != "-":
         lags.append(float(m["max_lag_ms"]))
