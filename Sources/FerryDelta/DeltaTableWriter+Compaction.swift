@@ -8,8 +8,10 @@ import Foundation
 /// A compaction commit moves rows, never changes them (`dataChange: false` on every action, no `txn`), so a crash
 /// at any point leaves the table as it was; files it wrote and did not commit are never read (vacuum deletes them).
 extension DeltaTableWriter {
-    /// Files below this size are small (a quarter of the target file size).
-    var smallFileBytes: Int64 { Int64(options.targetFileBytes / 4) }
+    /// Files below this size are small: 4 MiB (or a quarter of the target size, if lower). Larger files are left
+    /// alone, so a compaction (which runs between batches) rewrites at most about ten times this, keeping the
+    /// latency it adds to a change stream under a second.
+    var smallFileBytes: Int64 { Int64(min(options.targetFileBytes / 4, 4 << 20)) }
     /// Small files of one size tier (or below) tolerated before they are combined.
     static let smallFilesBeforeCompaction = 10
 
