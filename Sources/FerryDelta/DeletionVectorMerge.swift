@@ -53,7 +53,7 @@ struct DeletionVectorMerge {
                 rows = try writer.keyIndex.keys(of: file, column: columns[keyIndexes[0]], writer: writer)
                     .rows(matching: sortedInts).filter { !deleted.contains($0) }.sorted()
             } else {
-                rows = try scan(file, matching: matcher)
+                rows = try scan(file, matching: keys)
             }
             let captured = capture.isEmpty || rows.isEmpty ? [:] : try self.capture(rows, of: file, matcher: matcher)
             return (rows, captured)
@@ -71,14 +71,12 @@ struct DeletionVectorMerge {
         return located
     }
 
-    /// The live rows of `file` whose key `matcher` holds, reading its key columns (keys that are not a single
+    /// The live rows of `file` holding one of `keys`, reading its key columns (keys that are not a single
     /// integer column are not indexed).
-    private func scan(_ file: AddFile, matching matcher: KeyMatcher) throws(FerryError) -> [Int] {
+    private func scan(_ file: AddFile, matching keys: Set<[ScalarValue]>) throws(FerryError) -> [Int] {
         let reader = try DataFileReader(file, writer: writer)
         let keyColumns = keyIndexes.map { columns[$0] }
-        let keyMatcher = KeyMatcher(
-            keys: { if case .general(let keys, _) = matcher.keys { keys } else { [] } }(), capture: [:],
-            keyColumns: self.keyColumns, columns: keyColumns)
+        let keyMatcher = KeyMatcher(keys: keys, capture: [:], keyColumns: self.keyColumns, columns: keyColumns)
         var rows: [Int] = []
         for rg in 0..<reader.rowGroupCount {
             let batch = try reader.readRowGroup(rg, columns: keyColumns)

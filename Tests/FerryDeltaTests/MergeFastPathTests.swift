@@ -43,14 +43,31 @@ import Testing
             oldKey: key)
     }
 
+    /// A change writer on a table under `dir`, merge-on-read or copy-on-write.
+    func writer(_ dir: TempDirectory, deletionVectors: Bool) throws -> any TableWriter & ChangeWriter {
+        try DeltaDestination(root: dir.path, options: DeltaWriteOptions(deletionVectors: deletionVectors))
+            .openWriter(TableName(name: "t")) as! any TableWriter & ChangeWriter
+    }
+
+    /// Four applies of 50 inserts (ids 0..<200), one file each, named by `name`.
+    func loadFourFiles(_ w: any ChangeWriter, _ shape: KeyShape, name: (Int) -> String) throws {
+        for file in 0..<4 {
+            let changes = ((file * 50)..<(file * 50 + 50)).map { id in
+                Self.change(shape, .insert, id, name: name(id), big: "b")
+            }
+            #expect(
+                try w.apply(
+                    ChangeSet.fold(changes, keyIndexes: [0]), schema: shape.schema,
+                    position: LSN(rawValue: UInt64(file + 1)), pipeline: "p"))
+        }
+    }
+
     /// Four applies of 50 rows (ids 0..<200, one file each), then one touching every file: updates, an update
     /// leaving `big` unchanged (TOAST), deletes and new rows. Returns the rows as delta-rs reads them, keys as
     /// text, by id.
     func mergeResult(_ shape: KeyShape, deletionVectors: Bool) throws -> [[String]] {
         let dir = TempDirectory("delta-fast")
-        let w =
-            try DeltaDestination(root: dir.path, options: DeltaWriteOptions(deletionVectors: deletionVectors))
-            .openWriter(TableName(name: "t")) as! any TableWriter & ChangeWriter
+        let w = try writer(dir, deletionVectors: deletionVectors)
         defer { w.close() }
         let keyIndexes = shape == .composite ? [0, 1] : [0]
         for file in 0..<4 {
@@ -94,19 +111,9 @@ import Testing
     @Test func aFailedFileLeavesNoRewrittenFilesOfTheOthers() throws {
         let dir = TempDirectory("delta-fast")
         let shape = KeyShape.integer
-        let w =
-            try DeltaDestination(root: dir.path, options: DeltaWriteOptions(deletionVectors: false))
-            .openWriter(TableName(name: "t")) as! any TableWriter & ChangeWriter
+        let w = try writer(dir, deletionVectors: false)
         defer { w.close() }
-        for file in 0..<4 {
-            let changes = ((file * 50)..<(file * 50 + 50)).map { id in
-                Self.change(shape, .insert, id, name: "n", big: "b")
-            }
-            #expect(
-                try w.apply(
-                    ChangeSet.fold(changes, keyIndexes: [0]), schema: shape.schema,
-                    position: LSN(rawValue: UInt64(file + 1)), pipeline: "p"))
-        }
+        try loadFourFiles(w, shape, name: { _ in "n" })
         let parquet = { () -> Set<String> in
             Set((try? FileManager.default.contentsOfDirectory(atPath: dir.file("t"))) ?? []).filter {
                 $0.hasSuffix(".parquet")
@@ -132,19 +139,9 @@ import Testing
     @Test func newRowsWrittenAlongsideTheRewritesLandWithThem() throws {
         let dir = TempDirectory("delta-fast")
         let shape = KeyShape.integer
-        let w =
-            try DeltaDestination(root: dir.path, options: DeltaWriteOptions(deletionVectors: false))
-            .openWriter(TableName(name: "t")) as! any TableWriter & ChangeWriter
+        let w = try writer(dir, deletionVectors: false)
         defer { w.close() }
-        for file in 0..<4 {
-            let changes = ((file * 50)..<(file * 50 + 50)).map { id in
-                Self.change(shape, .insert, id, name: "n\(id)", big: "b")
-            }
-            #expect(
-                try w.apply(
-                    ChangeSet.fold(changes, keyIndexes: [0]), schema: shape.schema,
-                    position: LSN(rawValue: UInt64(file + 1)), pipeline: "p"))
-        }
+        try loadFourFiles(w, shape, name: { "n\($0)" })
         // No unchanged columns: the new rows need nothing from the dropped ones and are written meanwhile.
         var changes = stride(from: 0, to: 200, by: 9).map { Self.change(shape, .update, $0, name: "u\($0)", big: "b") }
         changes += stride(from: 4, to: 200, by: 50).map { Self.change(shape, .delete, $0) }
