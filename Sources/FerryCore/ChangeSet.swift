@@ -51,20 +51,36 @@ public struct ChangeSet: Sendable {
 
 /// Folds a table's changes, one at a time and in commit order, into a `ChangeSet`; memory grows with the number of
 /// distinct keys touched, not with the number of changes.
+///
+/// A change stream folds every change through here, so it is built for that: a single integer key (the common
+/// primary key) is looked up by its `Int64`, with no array built or hashed per change.
 public struct ChangeSetBuilder: Sendable {
     private enum Final: Sendable {
-        case deleted
+        case deleted(key: [ScalarValue?])
         case row([ScalarValue?], unchanged: Set<Int>)
+    }
+
+    /// A key as looked up: a single integer column by its value, any other key by its values.
+    private enum Key: Hashable, Sendable {
+        case int(Int64)
+        case values([ScalarValue?])
     }
 
     /// Positions of the key columns in the rows.
     public var keyIndexes: [Int]
-    private var finals: [[ScalarValue?]: Final] = [:]
-    private var order: [[ScalarValue?]] = []
+    /// Each key's final state, in the order keys were first touched.
+    private var finals: [Final] = []
+    /// Where each key's final state is in `finals`.
+    private var slots: [Key: Int] = [:]
     private var truncated = false
 
-    public init(keyIndexes: [Int]) {
+    /// `capacity`: the number of keys expected (the size of the previous batch), to spare the table's regrowth.
+    public init(keyIndexes: [Int], capacity: Int = 0) {
         self.keyIndexes = keyIndexes
+        if capacity > 0 {
+            finals.reserveCapacity(capacity)
+            slots.reserveCapacity(capacity)
+        }
     }
 
     /// Distinct keys touched since the start or the last truncate.
@@ -74,47 +90,74 @@ public struct ChangeSetBuilder: Sendable {
 
     /// The table was emptied: everything folded so far is void.
     public mutating func truncate() {
-        finals = [:]
-        order = []
+        finals = []
+        slots = [:]
         truncated = true
     }
 
     public mutating func add(_ change: RowChange) {
         switch change.kind {
         case .delete:
-            remember(change.oldKey, .deleted)
+            remember(key(change.oldKey), .deleted(key: change.oldKey))
         case .insert, .update:
             guard let row = change.row else { return }
-            let key = keyIndexes.map { row[$0] }
-            if change.kind == .update && change.oldKey != key { remember(change.oldKey, .deleted) }
-            var merged = row
+            let key = rowKey(row)
+            if change.kind == .update {
+                let old = self.key(change.oldKey)
+                if old != key { remember(old, .deleted(key: change.oldKey)) }
+            }
             var unchanged = change.unchanged
             // An unchanged column whose value this batch already knows takes that value.
-            if !unchanged.isEmpty, case .row(let previous, let previousUnchanged)? = finals[key] {
+            if !unchanged.isEmpty, let slot = slots[key], case .row(let previous, let previousUnchanged) = finals[slot]
+            {
+                var merged = row
                 for c in unchanged where !previousUnchanged.contains(c) && c < previous.count {
                     merged[c] = previous[c]
                     unchanged.remove(c)
                 }
+                remember(key, .row(merged, unchanged: unchanged))
+            } else {
+                remember(key, .row(row, unchanged: unchanged))
             }
-            remember(key, .row(merged, unchanged: unchanged))
         }
     }
 
-    private mutating func remember(_ key: [ScalarValue?], _ final: Final) {
-        if finals.updateValue(final, forKey: key) == nil { order.append(key) }
+    private func key(_ values: [ScalarValue?]) -> Key {
+        if values.count == 1, case .int(let v)? = values[0] { return .int(v) }
+        return .values(values)
+    }
+
+    private func rowKey(_ row: [ScalarValue?]) -> Key {
+        if keyIndexes.count == 1 {
+            let i = keyIndexes[0]
+            if i < row.count, case .int(let v)? = row[i] { return .int(v) }
+        }
+        return .values(keyIndexes.map { $0 < row.count ? row[$0] : nil })
+    }
+
+    private mutating func remember(_ key: Key, _ final: Final) {
+        if let slot = slots[key] {
+            finals[slot] = final
+        } else {
+            slots[key] = finals.count
+            finals.append(final)
+        }
     }
 
     /// The net effect, keys in the order they were first touched.
     public func build() -> ChangeSet {
         var set = ChangeSet()
         set.truncated = truncated
-        for key in order {
-            switch finals[key] {
-            case .deleted?: set.deletes.append(key)
-            case .row(let row, let unchanged)?: set.upserts[unchanged, default: []].append(row)
-            case nil: break
+        var plain: [[ScalarValue?]] = []
+        plain.reserveCapacity(finals.count)
+        for final in finals {
+            switch final {
+            case .deleted(let key): set.deletes.append(key)
+            case .row(let row, let unchanged) where unchanged.isEmpty: plain.append(row)
+            case .row(let row, let unchanged): set.upserts[unchanged, default: []].append(row)
             }
         }
+        if !plain.isEmpty { set.upserts[[]] = plain }
         return set
     }
 }

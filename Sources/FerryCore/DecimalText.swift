@@ -23,29 +23,49 @@ public enum DecimalText {
     /// Returns `nil` when the text is not a number, has more significant fractional digits than `scale`
     /// (rounding would lose data), or does not fit in `precision` digits.
     public static func parse(_ text: some StringProtocol, scale: Int, precision: Int = 38) -> Int128? {
-        var intDigits: [UInt8] = []
-        var fracDigits: [UInt8] = []
+        var string = String(text)
+        return string.withUTF8 { parse(utf8: UnsafeRawBufferPointer($0), scale: scale, precision: precision) }
+    }
+
+    /// `parse(_:scale:precision:)` of UTF-8 bytes, without allocating: change streams parse one per numeric value.
+    public static func parse(utf8 text: UnsafeRawBufferPointer, scale: Int, precision: Int = 38) -> Int128? {
+        var i = 0
+        var end = text.count
+        while i < end, text[i] == 0x20 { i += 1 }
+        while end > i, text[end - 1] == 0x20 { end -= 1 }
         var negative = false
+        if i < end, text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+") {
+            negative = text[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        // The digits as `mantissa * 10^zeros`: trailing zeros are counted, not multiplied in, so a long run of
+        // them cannot overflow before the scale shifts them away.
+        var mantissa: Int128 = 0
+        var zeros = 0
+        var fractionDigits = 0
         var exponent = 0
         var seenDot = false
         var seenDigit = false
-        var bytes = Array(text.utf8)[...]
-        while let f = bytes.first, f == 0x20 { bytes = bytes.dropFirst() }
-        while let l = bytes.last, l == 0x20 { bytes = bytes.dropLast() }
-        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
-            negative = first == UInt8(ascii: "-")
-            bytes = bytes.dropFirst()
-        }
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            let c = bytes[i]
-            if c >= 0x30 && c <= 0x39 {
+        while i < end {
+            let c = text[i]
+            if c &- 0x30 < 10 {
                 seenDigit = true
-                if seenDot { fracDigits.append(c - 0x30) } else { intDigits.append(c - 0x30) }
-            } else if c == UInt8(ascii: ".") && !seenDot {
+                if seenDot { fractionDigits += 1 }
+                if c == 0x30 {
+                    zeros += 1
+                } else {
+                    guard let m = scaled(mantissa, by: zeros + 1),
+                        case let (sum, false) = m.addingReportingOverflow(Int128(c - 0x30))
+                    else { return nil }
+                    mantissa = sum
+                    zeros = 0
+                }
+            } else if c == UInt8(ascii: "."), !seenDot {
                 seenDot = true
             } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
-                guard let e = Int(String(decoding: bytes[(i + 1)...], as: UTF8.self)) else { return nil }
+                guard seenDigit, let e = exponentValue(UnsafeRawBufferPointer(rebasing: text[(i + 1)..<end])) else {
+                    return nil
+                }
                 exponent = e
                 break
             } else {
@@ -54,32 +74,59 @@ public enum DecimalText {
             i += 1
         }
         guard seenDigit else { return nil }
-        // value = digits * 10^(exponent - fracDigits.count); we want value * 10^scale.
-        var all = intDigits + fracDigits
-        var shift = exponent - fracDigits.count + scale
-        while shift < 0 {
-            guard let last = all.last else { break }
-            if last != 0 { return nil }
-            all.removeLast()
-            shift += 1
+        // value = mantissa * 10^(zeros + exponent - fractionDigits); the result is value * 10^scale.
+        let shift = zeros + exponent - fractionDigits + scale
+        var result: Int128
+        if mantissa == 0 {
+            result = 0
+        } else if shift < 0 {
+            return nil  // the last significant digit is not zero: dropping it would round
+        } else {
+            guard let r = scaled(mantissa, by: shift) else { return nil }
+            result = r
         }
-        if shift < 0 { shift = 0 }
-        all += [UInt8](repeating: 0, count: shift)
-        while all.count > 1 && all.first == 0 { all.removeFirst() }
-        if all.count > precision && !(all.count == 1 && all[0] == 0) { return nil }
-        var result: Int128 = 0
-        for d in all {
-            let (m, o1) = result.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(Int128(d))
-            if o1 || o2 { return nil }
-            result = a
-        }
+        if result != 0 && digitCount(result) > precision { return nil }
         return negative ? -result : result
+    }
+
+    /// `value * 10^power`, or `nil` on overflow.
+    private static func scaled(_ value: Int128, by power: Int) -> Int128? {
+        if value == 0 { return 0 }
+        guard power <= 38 else { return nil }
+        var v = value
+        for _ in 0..<power {
+            let (m, overflow) = v.multipliedReportingOverflow(by: 10)
+            if overflow { return nil }
+            v = m
+        }
+        return v
+    }
+
+    /// `[+-]digits` of an exponent, bounded so that no shift can overflow `Int`.
+    private static func exponentValue(_ text: UnsafeRawBufferPointer) -> Int? {
+        var i = 0
+        let negative = text.first == UInt8(ascii: "-")
+        if negative || text.first == UInt8(ascii: "+") { i = 1 }
+        guard i < text.count else { return nil }
+        var v = 0
+        while i < text.count {
+            let d = text[i] &- 0x30
+            guard d < 10, v < 1_000_000 else { return nil }
+            v = v * 10 + Int(d)
+            i += 1
+        }
+        return negative ? -v : v
     }
 
     /// The number of decimal digits of `value`'s magnitude.
     public static func digitCount(_ value: Int128) -> Int {
-        value == 0 ? 1 : String(value.magnitude).count
+        var magnitude = value.magnitude
+        var count = 1
+        while magnitude >= 10 {
+            magnitude /= 10
+            count += 1
+        }
+        return count
     }
 }
 

@@ -8,7 +8,7 @@ import Foundation
 /// source is added to the target and a dropped one stays there, NULL from then on. Changes a table already holds
 /// (committed before its snapshot or an earlier batch) are skipped by LSN.
 struct ChangeBatcher {
-    /// One table of the pipeline.
+    /// One table of the pipeline, with its pending changes.
     struct TableState {
         let spec: TableSpec
         /// The target holds every transaction that committed before this position.
@@ -19,12 +19,105 @@ struct ChangeBatcher {
         /// For each column of the source's current relation, its index in `schema`.
         var relationMap: [Int] = []
         var relationKnown = false
+        /// The relation's rows are already in the target's shape (same columns in the same order, no Ferry
+        /// columns, hard deletes): they are folded as they come.
+        var sameShape = false
+        /// Where Ferry's own columns are in `schema`.
+        var extras = ExtraColumns.Slots()
+        /// The pending batch's changes to this table, and how many there were.
+        var builder: ChangeSetBuilder
+        var count: Int64 = 0
+
+        init(spec: TableSpec, position: LSN, schema: TableSchema, keyIndexes: [Int]) {
+            self.spec = spec
+            self.position = position
+            self.schema = schema
+            self.keyIndexes = keyIndexes
+            self.builder = ChangeSetBuilder(keyIndexes: keyIndexes)
+        }
+
+        /// Folds `change` (of a transaction that committed at `commitLSN`); `false` when the target already holds
+        /// it.
+        mutating func fold(_ change: RowChange, commitLSN: LSN) throws(FerryError) -> Bool {
+            guard commitLSN >= position else { return false }
+            guard relationKnown else {
+                throw FerryError(
+                    .integrity, "a change arrived before the table's description (relation message)",
+                    table: spec.name.description)
+            }
+            builder.add(sameShape ? change : mapped(change, commitLSN: commitLSN))
+            count += 1
+            return true
+        }
+
+        /// The change in the target's shape: mapped columns, Ferry's columns filled, soft deletes turned into
+        /// updates.
+        private func mapped(_ change: RowChange, commitLSN: LSN) -> RowChange {
+            let width = schema.columns.count
+            var unchanged = Set<Int>()
+            for c in change.unchanged where c < relationMap.count { unchanged.insert(relationMap[c]) }
+            if change.kind == .delete && spec.deletes == .soft {
+                var row = [ScalarValue?](repeating: nil, count: width)
+                for (k, index) in keyIndexes.enumerated() where k < change.oldKey.count {
+                    row[index] = change.oldKey[k]
+                }
+                let keep = Set(keyIndexes)
+                for i in 0..<width where !keep.contains(i) && !extras.contains(i) { unchanged.insert(i) }
+                extras.fill(&row, deleted: true, lsn: commitLSN)
+                return RowChange(kind: .update, row: row, unchanged: unchanged, oldKey: change.oldKey)
+            }
+            guard let source = change.row else { return change }
+            var row = [ScalarValue?](repeating: nil, count: width)
+            for (c, value) in source.enumerated() where c < relationMap.count { row[relationMap[c]] = value }
+            extras.fill(&row, deleted: false, lsn: commitLSN)
+            return RowChange(kind: change.kind, row: row, unchanged: unchanged, oldKey: change.oldKey)
+        }
+
+        /// Adopts the source's new shape of the table: new columns are appended, changed types replace the old
+        /// ones (the target decides whether it can follow), dropped columns stay.
+        mutating func follow(relation: TableSchema) throws(FerryError) {
+            var map: [Int] = []
+            for column in relation.columns {
+                if let index = schema.index(of: column.name) {
+                    if schema.columns[index].type != column.type {
+                        schema.columns[index].type = column.type
+                        schema.columns[index].nativeType = column.nativeType
+                    }
+                    map.append(index)
+                } else {
+                    var added = column
+                    added.nullable = true
+                    schema.columns.append(added)
+                    map.append(schema.columns.count - 1)
+                }
+            }
+            let keys = schema.primaryKey
+            for key in keys where relation.column(named: key) == nil {
+                throw FerryError(
+                    .schema, "key column \(key) is no longer in the source table; resynchronise the table",
+                    table: spec.name.description)
+            }
+            keyIndexes = keys.compactMap { schema.index(of: $0) }
+            builder.keyIndexes = keyIndexes
+            relationMap = map
+            relationKnown = true
+            extras = ExtraColumns.Slots(schema)
+            sameShape =
+                map == Array(schema.columns.indices) && extras.isEmpty && spec.deletes == .hard
+        }
+
+        /// Takes the pending changes; the next batch expects about as many keys.
+        mutating func take() -> (changes: ChangeSet, count: Int64) {
+            let taken = (builder.build(), count)
+            builder = ChangeSetBuilder(keyIndexes: keyIndexes, capacity: builder.keyCount)
+            count = 0
+            return taken
+        }
     }
 
     private(set) var tables: [String: TableState]
-    /// Kept apart from `tables` and mutated in place: folding into a copy would copy its whole dictionary per row.
-    private var builders: [String: ChangeSetBuilder] = [:]
-    private var counts: [String: Int64] = [:]
+    /// The last table a row event named, and its key in `tables` (consecutive changes are mostly to one table).
+    private var lastTable: (name: TableName, key: String)?
     private var inTransaction = false
     private var commitLSN = LSN.zero
     private var commitTime: Int64 = 0
@@ -39,13 +132,19 @@ struct ChangeBatcher {
 
     init(tables: [TableState]) {
         self.tables = Dictionary(uniqueKeysWithValues: tables.map { (Self.key($0.spec.name), $0) })
-        for (key, state) in self.tables { builders[key] = ChangeSetBuilder(keyIndexes: state.keyIndexes) }
     }
 
     static func key(_ name: TableName) -> String { "\(name.schema ?? "public").\(name.name)" }
 
     var isInTransaction: Bool { inTransaction }
     var hasPending: Bool { batchEnd != nil }
+
+    private mutating func key(_ name: TableName) -> String {
+        if let last = lastTable, last.name == name { return last.key }
+        let key = Self.key(name)
+        lastTable = (name, key)
+        return key
+    }
 
     /// Folds one event. Throws when a row cannot be mapped (a schema change Ferry cannot follow).
     mutating func add(_ event: ChangeEvent) throws(FerryError) {
@@ -55,30 +154,17 @@ struct ChangeBatcher {
             commitLSN = finalLSN
             commitTime = time
         case .relation(let name, let schema):
-            let key = Self.key(name)
-            guard var state = tables[key] else { return }
-            try follow(&state, relation: schema)
-            tables[key] = state
-            builders[key]?.keyIndexes = state.keyIndexes
+            try tables[key(name)]?.follow(relation: schema)
         case .row(let name, let change):
-            let key = Self.key(name)
-            guard let state = tables[key], commitLSN >= state.position else { return }
-            guard state.relationKnown else {
-                throw FerryError(
-                    .integrity, "a change arrived before the table's description (relation message)",
-                    table: state.spec.name.description)
-            }
-            let row = mapped(change, state)
-            builders[key]?.add(row)
-            counts[key, default: 0] += 1
+            guard try tables[key(name)]?.fold(change, commitLSN: commitLSN) == true else { return }
             pendingChanges += 1
             if firstChangeAt == nil { firstChangeAt = Date() }
         case .truncate(let names):
             for name in names {
-                let key = Self.key(name)
+                let key = self.key(name)
                 guard let position = tables[key]?.position, commitLSN >= position else { continue }
-                builders[key]?.truncate()
-                counts[key, default: 0] += 1
+                tables[key]?.builder.truncate()
+                tables[key]?.count += 1
                 pendingChanges += 1
                 if firstChangeAt == nil { firstChangeAt = Date() }
             }
@@ -97,9 +183,10 @@ struct ChangeBatcher {
     mutating func take() -> CDCBatch? {
         guard let end = batchEnd else { return nil }
         var batch = CDCBatch(end: end, commitTime: batchCommitTime, firstCommitTime: batchFirstCommitTime, tables: [])
-        for (key, builder) in builders where !builder.isEmpty {
-            guard let state = tables[key] else { continue }
-            var set = builder.build()
+        // Keys first: taking mutates `tables`, which must not be copied while its keys are iterated.
+        for key in Array(tables.keys) where tables[key]?.builder.isEmpty == false {
+            guard let (changes, count) = tables[key]?.take(), let state = tables[key] else { continue }
+            var set = changes
             // Rows folded before a column was added are shorter than the table now is: the new column is NULL.
             let width = state.schema.columns.count
             for (group, rows) in set.upserts where rows.contains(where: { $0.count < width }) {
@@ -109,11 +196,8 @@ struct ChangeBatcher {
             }
             batch.tables.append(
                 CDCBatch.Table(
-                    key: key, label: state.spec.name.description, changes: set, schema: state.schema,
-                    count: counts[key] ?? 0))
+                    key: key, label: state.spec.name.description, changes: set, schema: state.schema, count: count))
         }
-        for (key, state) in tables { builders[key] = ChangeSetBuilder(keyIndexes: state.keyIndexes) }
-        counts = [:]
         batchEnd = nil
         batchCommitTime = nil
         batchFirstCommitTime = nil
@@ -125,58 +209,6 @@ struct ChangeBatcher {
     /// Records that `key`'s target now holds everything before `position`.
     mutating func advance(_ key: String, to position: LSN) {
         if let p = tables[key]?.position, p < position { tables[key]?.position = position }
-    }
-
-    /// Adopts the source's new shape of a table: new columns are appended, changed types replace the old ones (the
-    /// target decides whether it can follow), dropped columns stay.
-    private func follow(_ state: inout TableState, relation: TableSchema) throws(FerryError) {
-        var map: [Int] = []
-        for column in relation.columns {
-            if let index = state.schema.index(of: column.name) {
-                if state.schema.columns[index].type != column.type {
-                    state.schema.columns[index].type = column.type
-                    state.schema.columns[index].nativeType = column.nativeType
-                }
-                map.append(index)
-            } else {
-                var added = column
-                added.nullable = true
-                state.schema.columns.append(added)
-                map.append(state.schema.columns.count - 1)
-            }
-        }
-        let keys = state.schema.primaryKey
-        for key in keys where relation.column(named: key) == nil {
-            throw FerryError(
-                .schema, "key column \(key) is no longer in the source table; resynchronise the table",
-                table: state.spec.name.description)
-        }
-        state.keyIndexes = keys.compactMap { state.schema.index(of: $0) }
-        state.relationMap = map
-        state.relationKnown = true
-    }
-
-    /// The change in the target's shape: mapped columns, Ferry's columns filled, soft deletes turned into updates.
-    private func mapped(_ change: RowChange, _ state: TableState) -> RowChange {
-        let width = state.schema.columns.count
-        var unchanged = Set<Int>()
-        for c in change.unchanged where c < state.relationMap.count { unchanged.insert(state.relationMap[c]) }
-        if change.kind == .delete && state.spec.deletes == .soft {
-            var row = [ScalarValue?](repeating: nil, count: width)
-            for (k, index) in state.keyIndexes.enumerated() where k < change.oldKey.count {
-                row[index] = change.oldKey[k]
-            }
-            let keep = Set(state.keyIndexes)
-            let own = ExtraColumns.indexes(in: state.schema)
-            for i in 0..<width where !keep.contains(i) && !own.contains(i) { unchanged.insert(i) }
-            ExtraColumns.fill(&row, schema: state.schema, deleted: true, lsn: commitLSN)
-            return RowChange(kind: .update, row: row, unchanged: unchanged, oldKey: change.oldKey)
-        }
-        guard let source = change.row else { return change }
-        var row = [ScalarValue?](repeating: nil, count: width)
-        for (c, value) in source.enumerated() where c < state.relationMap.count { row[state.relationMap[c]] = value }
-        ExtraColumns.fill(&row, schema: state.schema, deleted: false, lsn: commitLSN)
-        return RowChange(kind: change.kind, row: row, unchanged: unchanged, oldKey: change.oldKey)
     }
 }
 
@@ -215,19 +247,34 @@ enum ExtraColumns {
 
     static let names: Set<String> = [deleted.name, lsn.name, syncedAt.name]
 
-    static func indexes(in schema: TableSchema) -> Set<Int> {
-        Set(schema.columns.indices.filter { names.contains(schema.columns[$0].name) })
-    }
+    /// Where Ferry's columns are in a table's shape, found once per relation rather than per row.
+    struct Slots {
+        var deleted: Int?
+        var lsn: Int?
+        var syncedAt: Int?
 
-    /// Sets Ferry's columns of `row` (those `schema` has).
-    static func fill(_ row: inout [ScalarValue?], schema: TableSchema, deleted isDeleted: Bool, lsn position: LSN) {
-        for (i, column) in schema.columns.enumerated() {
-            switch column.name {
-            case deleted.name: row[i] = .int(isDeleted ? 1 : 0)
-            case lsn.name: row[i] = .int(Int64(bitPattern: position.rawValue))
-            case syncedAt.name: row[i] = .timestamp(Int64(Date().timeIntervalSince1970 * 1_000_000), zoned: true)
-            default: continue
+        init() {}
+
+        init(_ schema: TableSchema) {
+            for (i, column) in schema.columns.enumerated() {
+                switch column.name {
+                case ExtraColumns.deleted.name: deleted = i
+                case ExtraColumns.lsn.name: lsn = i
+                case ExtraColumns.syncedAt.name: syncedAt = i
+                default: continue
+                }
             }
+        }
+
+        var isEmpty: Bool { deleted == nil && lsn == nil && syncedAt == nil }
+
+        func contains(_ i: Int) -> Bool { i == deleted || i == lsn || i == syncedAt }
+
+        /// Sets Ferry's columns of `row`.
+        func fill(_ row: inout [ScalarValue?], deleted isDeleted: Bool, lsn position: LSN) {
+            if let deleted { row[deleted] = .int(isDeleted ? 1 : 0) }
+            if let lsn { row[lsn] = .int(Int64(bitPattern: position.rawValue)) }
+            if let syncedAt { row[syncedAt] = .timestamp(Int64(Date().timeIntervalSince1970 * 1_000_000), zoned: true) }
         }
     }
 

@@ -33,15 +33,30 @@ struct ChangeEventDecoder {
     private(set) var relations: [UInt32: Relation] = [:]
     /// Between a Begin and its Commit.
     private(set) var inTransaction = false
+    /// The tuples of the row change being decoded, refilled for each.
+    private var newTuple = TupleLayout()
+    private var oldTuple = TupleLayout()
 
     init(keys: [TableName: [String]], catalog: any RelationCatalog) {
         self.keys = keys
         self.catalog = catalog
     }
 
-    /// The event for `message`, or `nil` for messages with no event (Type, Origin, logical messages). `lsn` is the
-    /// XLogData position, used only in error messages.
-    mutating func event(for message: PgOutputMessage, at lsn: LSN) throws(FerryError) -> ChangeEvent? {
+    /// The event for the pgoutput message `payload`, or `nil` for messages with no event (Type, Origin, logical
+    /// messages). `lsn` is the XLogData position, used only in error messages.
+    ///
+    /// Row changes (the bulk of a stream) are decoded in place: their values are parsed from `payload`, which is
+    /// libpq's buffer, with no copy of the message or of each value.
+    mutating func event(payload: UnsafeRawBufferPointer, at lsn: LSN) throws(FerryError) -> ChangeEvent? {
+        switch payload.first {
+        case UInt8(ascii: "I"), UInt8(ascii: "U"), UInt8(ascii: "D"):
+            return try rowEvent(payload, at: lsn)
+        default:
+            return try event(for: try PgOutputMessage.decode(payload), at: lsn)
+        }
+    }
+
+    private mutating func event(for message: PgOutputMessage, at lsn: LSN) throws(FerryError) -> ChangeEvent? {
         switch message {
         case .begin(let final, let time, _):
             inTransaction = true
@@ -51,22 +66,45 @@ struct ChangeEventDecoder {
             return .commit(commitLSN: commit, endLSN: end, commitTime: time)
         case .relation(let relation):
             return try describe(relation)
-        case .insert(let id, let new):
-            let relation = try self.relation(id, at: lsn)
-            return .row(relation.table, try change(.insert, relation, new: new, old: nil, at: lsn))
-        case .update(let id, let old, let new):
-            let relation = try self.relation(id, at: lsn)
-            return .row(relation.table, try change(.update, relation, new: new, old: old, at: lsn))
-        case .delete(let id, let old):
-            let relation = try self.relation(id, at: lsn)
-            return .row(relation.table, try change(.delete, relation, new: nil, old: old, at: lsn))
         case .truncate(let ids, _):
             var tables: [TableName] = []
             for id in ids { tables.append(try relation(id, at: lsn).table) }
             return .truncate(tables)
-        case .origin, .type, .message:
+        case .insert, .update, .delete, .origin, .type, .message:
             return nil
         }
+    }
+
+    /// An Insert, Update or Delete (postgres-wire.md C.1): relation id, then an optional old tuple (`K` key or
+    /// `O` full) and the new tuple (`N`), each as PgOutputMessage reads them.
+    private mutating func rowEvent(_ payload: UnsafeRawBufferPointer, at lsn: LSN) throws(FerryError) -> ChangeEvent {
+        var r = WireReader(payload)
+        let kind = try r.uint8()
+        let relation = try self.relation(try r.uint32(), at: lsn)
+        var marker = try r.uint8()
+        var old: UInt8?
+        if kind != UInt8(ascii: "I"), marker == UInt8(ascii: "K") || marker == UInt8(ascii: "O") {
+            old = marker
+            try oldTuple.read(&r)
+            if kind == UInt8(ascii: "U") { marker = try r.uint8() }
+        }
+        let change: RowChange
+        switch kind {
+        case UInt8(ascii: "D"):
+            guard old != nil else {
+                throw ReplicationFrame.malformed("Delete has tuple marker \(ReplicationFrame.describe(marker))")
+            }
+            change = try self.change(.delete, relation, payload, hasNew: false, old: old, at: lsn)
+        default:
+            guard marker == UInt8(ascii: "N") else {
+                let what = kind == UInt8(ascii: "I") ? "Insert" : "Update"
+                throw ReplicationFrame.malformed("\(what) has tuple marker \(ReplicationFrame.describe(marker))")
+            }
+            try newTuple.read(&r)
+            let rowKind: RowChange.Kind = kind == UInt8(ascii: "I") ? .insert : .update
+            change = try self.change(rowKind, relation, payload, hasNew: true, old: old, at: lsn)
+        }
+        return .row(relation.table, change)
     }
 
     private func relation(_ id: UInt32, at lsn: LSN) throws(FerryError) -> Relation {
@@ -108,29 +146,31 @@ struct ChangeEventDecoder {
         return .relation(table, schema)
     }
 
+    /// The change in `newTuple` (when `hasNew`) and `oldTuple` (when `old` is `K` or `O`).
     private func change(
-        _ kind: RowChange.Kind, _ relation: Relation, new: [PgDatum]?, old: PgOldTuple?, at lsn: LSN
+        _ kind: RowChange.Kind, _ relation: Relation, _ payload: UnsafeRawBufferPointer, hasNew: Bool, old: UInt8?,
+        at lsn: LSN
     ) throws(FerryError) -> RowChange {
         let count = relation.columns.count
-        for tuple in [new, old?.values] {
-            guard let tuple else { continue }
-            guard tuple.count == count else {
-                throw ReplicationFrame.malformed(
-                    "a change of \(relation.table) at \(lsn) has \(tuple.count) columns, its relation \(count)")
-            }
+        let widths = (new: hasNew ? newTuple.count : count, old: old != nil ? oldTuple.count : count)
+        if widths.new != count || widths.old != count {
+            throw ReplicationFrame.malformed(
+                "a change of \(relation.table) at \(lsn) has \(widths.new != count ? widths.new : widths.old) "
+                    + "columns, its relation \(count)")
         }
+        let full = old == UInt8(ascii: "O")
         var row: [ScalarValue?]?
         var unchanged = Set<Int>()
-        if let new {
+        if hasNew {
             var values: [ScalarValue?] = []
             values.reserveCapacity(count)
             for i in 0..<count {
-                switch try decode(new[i], i, relation, at: lsn) {
+                switch try decode(newTuple, i, payload, relation, at: lsn) {
                 case .value(let v):
                     values.append(v)
                 case .notSent:
                     // A TOASTed value left unchanged; REPLICA IDENTITY FULL sends it in the old tuple.
-                    if case .full(let o) = old, case .value(let v) = try decode(o[i], i, relation, at: lsn) {
+                    if full, case .value(let v) = try decode(oldTuple, i, payload, relation, at: lsn) {
                         values.append(v)
                     } else {
                         unchanged.insert(i)
@@ -144,11 +184,9 @@ struct ChangeEventDecoder {
         oldKey.reserveCapacity(relation.keyIndexes.count)
         for i in relation.keyIndexes {
             var decoded = Decoded.notSent
-            switch old {
             // In a key tuple `n` means "not sent": only replica identity columns carry values.
-            case .key(let k): if case .text = k[i] { decoded = try decode(k[i], i, relation, at: lsn) }
-            case .full(let o): decoded = try decode(o[i], i, relation, at: lsn)
-            case nil: break
+            if old != nil, full || oldTuple.kinds[i] == UInt8(ascii: "t") {
+                decoded = try decode(oldTuple, i, payload, relation, at: lsn)
             }
             switch decoded {
             case .value(let v): oldKey.append(v)
@@ -166,31 +204,24 @@ struct ChangeEventDecoder {
     }
 
     private func decode(
-        _ datum: PgDatum, _ i: Int, _ relation: Relation, at lsn: LSN
+        _ tuple: TupleLayout, _ i: Int, _ payload: UnsafeRawBufferPointer, _ relation: Relation, at lsn: LSN
     ) throws(FerryError) -> Decoded {
-        switch datum {
-        case .null: return .value(nil)
-        case .unchanged: return .notSent
-        case .binary:
+        switch tuple.kinds[i] {
+        case UInt8(ascii: "n"): return .value(nil)
+        case UInt8(ascii: "u"): return .notSent
+        case UInt8(ascii: "b"):
             throw ReplicationFrame.malformed("column \(relation.names[i]) of \(relation.table) arrived in binary form")
-        case .text(let text):
+        default:
             let column = relation.columns[i]
             do throws(TupleText.Failure) {
-                return .value(try TupleText.value(text, type: column.type, viaText: column.viaText))
+                return .value(
+                    try TupleText.value(tuple.bytes(i, in: payload), type: column.type, viaText: column.viaText))
             } catch {
                 throw FerryError(
                     .data,
                     "column \(relation.names[i]): \(error.reason) (change at \(lsn)); fix those values in the source",
                     table: relation.table.description)
             }
-        }
-    }
-}
-
-extension PgOldTuple {
-    var values: [PgDatum] {
-        switch self {
-        case .key(let v), .full(let v): v
         }
     }
 }

@@ -154,25 +154,8 @@ enum PgOutputMessage: Sendable, Hashable {
     }
 
     private static func tuple(_ r: inout WireReader) throws(FerryError) -> [PgDatum] {
-        let count = Int(Int16(bitPattern: try r.uint16()))
-        guard count >= 0, count <= r.remaining else {
-            throw ReplicationFrame.malformed("a tuple has \(count) columns")
-        }
-        var values: [PgDatum] = []
-        values.reserveCapacity(count)
-        for _ in 0..<count {
-            let kind = try r.uint8()
-            switch kind {
-            case UInt8(ascii: "n"): values.append(.null)
-            case UInt8(ascii: "u"): values.append(.unchanged)
-            case UInt8(ascii: "t"), UInt8(ascii: "b"):
-                let length = try r.int32()
-                let bytes = try r.bytes(Int(length))
-                values.append(kind == UInt8(ascii: "t") ? .text(bytes) : .binary(bytes))
-            default:
-                throw ReplicationFrame.malformed("a tuple column has kind \(ReplicationFrame.describe(kind))")
-            }
-        }
-        return values
+        var layout = TupleLayout()
+        try layout.read(&r)
+        return layout.datums(in: r.buffer)
     }
 }

@@ -94,19 +94,34 @@ final class PostgresChangeStream: ChangeStream {
 
     /// Decodes buffered messages until one yields an event.
     private func drain() throws(FerryError) -> ChangeEvent? {
-        while let frame = try conn.withNextMessage(
-            context: context, { (raw: UnsafeRawBufferPointer) throws(FerryError) in try ReplicationFrame.decode(raw) })
+        while let received = try conn.withNextMessage(
+            context: context, { (raw: UnsafeRawBufferPointer) throws(FerryError) in try receive(raw) })
         {
-            if let event = try handle(frame) { return event }
+            if let event = try handle(received) { return event }
         }
         return nil
     }
 
-    private func handle(_ frame: ReplicationFrame) throws(FerryError) -> ChangeEvent? {
-        switch frame {
-        case .xlogData(_, let walEnd, let message):
-            let event = try decoder.event(for: message, at: walEnd)
+    /// What one CopyData message brought: an event (decoded while libpq's buffer is valid) or a keepalive.
+    private enum Received {
+        case event(ChangeEvent?)
+        case keepalive(walEnd: LSN, replyRequested: Bool)
+    }
+
+    private func receive(_ raw: UnsafeRawBufferPointer) throws(FerryError) -> Received {
+        switch try ReplicationFrame.decode(raw) {
+        case .xlogData(_, let walEnd, let payload):
+            let event = try decoder.event(payload: UnsafeRawBufferPointer(rebasing: raw[payload...]), at: walEnd)
             if case .commit(_, let end, _)? = event { reported = max(reported, end) }
+            return .event(event)
+        case .keepalive(let walEnd, let replyRequested):
+            return .keepalive(walEnd: walEnd, replyRequested: replyRequested)
+        }
+    }
+
+    private func handle(_ received: Received) throws(FerryError) -> ChangeEvent? {
+        switch received {
+        case .event(let event):
             return event
         case .keepalive(let walEnd, let replyRequested):
             keepalives += 1

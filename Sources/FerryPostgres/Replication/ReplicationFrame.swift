@@ -62,6 +62,12 @@ struct WireReader {
         return String(decoding: UnsafeRawBufferPointer(rebasing: buffer[position..<end]), as: UTF8.self)
     }
 
+    /// Moves past `n` bytes.
+    mutating func skip(_ n: Int) throws(FerryError) {
+        try need(n)
+        position += n
+    }
+
     /// `n` bytes, copied out of libpq's buffer (which is freed as soon as the message is decoded).
     mutating func bytes(_ n: Int) throws(FerryError) -> [UInt8] {
         try need(n)
@@ -71,10 +77,11 @@ struct WireReader {
 }
 
 /// One CopyData message of a logical replication stream (postgres-wire.md B.5).
-enum ReplicationFrame {
-    /// `w`: one pgoutput message. For logical streams walStart == walEnd, and it is not unique per change (E.3),
-    /// so it is never used as a position except the Commit's own LSNs.
-    case xlogData(walStart: LSN, walEnd: LSN, message: PgOutputMessage)
+enum ReplicationFrame: Hashable {
+    /// `w`: one pgoutput message, at `payload` in the CopyData message (decoded in place by the caller). For
+    /// logical streams walStart == walEnd, and it is not unique per change (E.3), so it is never used as a
+    /// position except the Commit's own LSNs.
+    case xlogData(walStart: LSN, walEnd: LSN, payload: Int)
     /// `k`: the server has sent everything up to `walEnd`; `replyRequested` asks for a status update now.
     case keepalive(walEnd: LSN, replyRequested: Bool)
 
@@ -82,7 +89,7 @@ enum ReplicationFrame {
         FerryError(.data, "malformed replication message from the server: \(what)")
     }
 
-    /// Decodes a CopyData message; everything it keeps is copied out of `raw`.
+    /// Decodes a CopyData message's header.
     static func decode(_ raw: UnsafeRawBufferPointer) throws(FerryError) -> ReplicationFrame {
         var reader = WireReader(raw)
         let kind = try reader.uint8()
@@ -91,9 +98,7 @@ enum ReplicationFrame {
             let start = try reader.lsn()
             let end = try reader.lsn()
             _ = try reader.int64()  // send time
-            let message = try PgOutputMessage.decode(
-                UnsafeRawBufferPointer(rebasing: raw[reader.position...]))
-            return .xlogData(walStart: start, walEnd: end, message: message)
+            return .xlogData(walStart: start, walEnd: end, payload: reader.position)
         case UInt8(ascii: "k"):
             let end = try reader.lsn()
             _ = try reader.int64()  // send time

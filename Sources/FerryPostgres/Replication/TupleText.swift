@@ -28,16 +28,26 @@ enum TupleText {
     /// The value of `text` for a column of `type`; `viaText` columns (types Ferry reads as their text form) keep
     /// the text as it is.
     static func value(_ text: [UInt8], type: ColumnType, viaText: Bool) throws(Failure) -> ScalarValue {
-        if viaText { return .text(String(decoding: text, as: UTF8.self)) }
+        let result = text.withUnsafeBytes { raw in
+            Result { () throws(Failure) -> ScalarValue in try value(raw, type: type, viaText: viaText) }
+        }
+        return try result.get()
+    }
+
+    /// The value of the text in `text` (a slice of the message being decoded: nothing is copied for numbers,
+    /// dates and times, which are parsed from the bytes).
+    static func value(_ text: UnsafeRawBufferPointer, type: ColumnType, viaText: Bool) throws(Failure) -> ScalarValue {
+        if viaText { return .text(string(text)) }
         switch type {
         case .boolean:
-            switch text {
-            case [UInt8(ascii: "t")]: return .int(1)
-            case [UInt8(ascii: "f")]: return .int(0)
+            guard text.count == 1 else { throw .malformed(expected: "a boolean") }
+            switch text[0] {
+            case UInt8(ascii: "t"): return .int(1)
+            case UInt8(ascii: "f"): return .int(0)
             default: throw .malformed(expected: "a boolean")
             }
         case .int16, .int32, .int64:
-            guard let v = Int64(String(decoding: text, as: UTF8.self)) else { throw .malformed(expected: "an integer") }
+            guard let v = integer(text) else { throw .malformed(expected: "an integer") }
             return .int(v)
         case .float32:
             guard let v = float(text, Float.self) else { throw .malformed(expected: "a real") }
@@ -46,33 +56,29 @@ enum TupleText {
             guard let v = float(text, Double.self) else { throw .malformed(expected: "a double precision") }
             return .double(v)
         case .decimal(let precision, let scale):
+            if let unscaled = DecimalText.parse(utf8: text, scale: scale, precision: precision) {
+                return .decimal(unscaled, scale: scale)
+            }
             let type = "numeric(\(precision),\(scale))"
-            let string = String(decoding: text, as: UTF8.self)
-            switch string {
+            switch string(text) {
             case "NaN": throw .numeric(.nan, type: type)
             case "Infinity", "-Infinity": throw .numeric(.infinity, type: type)
-            default: break
+            default: throw .numeric(.doesNotFit, type: type)
             }
-            guard let unscaled = DecimalText.parse(string, scale: scale, precision: precision) else {
-                throw .numeric(.doesNotFit, type: type)
-            }
-            return .decimal(unscaled, scale: scale)
         case .numeric, .text, .json, .jsonb:
-            return .text(String(decoding: text, as: UTF8.self))
+            return .text(string(text))
         case .bytes:
             guard let bytes = hexBytes(text) else { throw .malformed(expected: "bytea in hex form") }
             return .bytes(bytes)
         case .uuid:
-            guard let bytes = UUIDText.parse(String(decoding: text, as: UTF8.self)) else {
-                throw .malformed(expected: "a uuid")
-            }
+            // uuid_out writes the canonical form; anything else goes through the full parser.
+            if isCanonicalUUID(text) { return .text(string(text)) }
+            guard let bytes = UUIDText.parse(string(text)) else { throw .malformed(expected: "a uuid") }
             return .text(UUIDText.format(bytes))
         case .date:
             return .date(try date(text))
         case .time:
-            guard let micros = TimeText.parseTime(String(decoding: text, as: UTF8.self)) else {
-                throw .malformed(expected: "a time")
-            }
+            guard let micros = TimeText.parseTime(string(text)) else { throw .malformed(expected: "a time") }
             return .int(micros)
         case .timestamp:
             return .timestamp(try timestamp(text, zoned: false), zoned: false)
@@ -81,12 +87,49 @@ enum TupleText {
         }
     }
 
+    private static func string(_ text: UnsafeRawBufferPointer) -> String { String(decoding: text, as: UTF8.self) }
+
+    /// `-?[0-9]+` within Int64, without going through `String`.
+    static func integer(_ text: UnsafeRawBufferPointer) -> Int64? {
+        var i = 0
+        let negative = text.first == UInt8(ascii: "-")
+        if negative || text.first == UInt8(ascii: "+") { i = 1 }
+        guard i < text.count else { return nil }
+        // Accumulated negatively so that Int64.min parses.
+        var v: Int64 = 0
+        while i < text.count {
+            let d = text[i] &- 0x30
+            guard d < 10 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.subtractingReportingOverflow(Int64(d))
+            guard !o1, !o2 else { return nil }
+            v = s
+            i += 1
+        }
+        if negative { return v }
+        return v == .min ? nil : -v
+    }
+
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lower-case hex.
+    private static func isCanonicalUUID(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard text.count == 36 else { return false }
+        for i in 0..<36 {
+            let c = text[i]
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard c == UInt8(ascii: "-") else { return false }
+            } else {
+                guard (0x30...0x39).contains(c) || (0x61...0x66).contains(c) else { return false }
+            }
+        }
+        return true
+    }
+
     /// `float4out`/`float8out` forms: shortest round-trip decimal or exponent notation, `NaN`, `Infinity`,
     /// `-Infinity`. Parsing as the column's own width gives back the exact stored bits.
     private static func float<F: BinaryFloatingPoint & LosslessStringConvertible>(
-        _ text: [UInt8], _: F.Type
+        _ text: UnsafeRawBufferPointer, _: F.Type
     ) -> F? {
-        let string = String(decoding: text, as: UTF8.self)
+        let string = string(text)
         switch string {
         case "NaN": return .nan
         case "Infinity": return .infinity
@@ -96,7 +139,9 @@ enum TupleText {
     }
 
     /// `\x00ff10` -> `[0x00, 0xff, 0x10]`.
-    static func hexBytes(_ text: [UInt8]) -> [UInt8]? {
+    static func hexBytes(_ text: [UInt8]) -> [UInt8]? { text.withUnsafeBytes { hexBytes($0) } }
+
+    static func hexBytes(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
         guard text.count >= 2, text.count % 2 == 0, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x")
         else { return nil }
         var out: [UInt8] = []
@@ -119,73 +164,160 @@ enum TupleText {
         }
     }
 
-    // MARK: Dates and timestamps (DateStyle=ISO)
+    // MARK: Dates and timestamps (DateStyle=ISO), parsed from the bytes
 
     /// `YYYY-MM-DD[ BC]` -> days since 1970-01-01 (proleptic Gregorian; 1 BC is year 0, as PostgreSQL counts).
     static func date(_ text: [UInt8]) throws(Failure) -> Int64 {
-        var s = Substring(String(decoding: text, as: UTF8.self))
-        if s == "infinity" || s == "-infinity" { throw .infinity }
-        let bc = s.hasSuffix(" BC")
-        if bc { s = s.dropLast(3) }
-        guard let (days, rest) = datePart(s, bc: bc), rest.isEmpty else { throw .malformed(expected: "a date") }
+        let result = text.withUnsafeBytes { raw in Result { () throws(Failure) -> Int64 in try date(raw) } }
+        return try result.get()
+    }
+
+    static func date(_ text: UnsafeRawBufferPointer) throws(Failure) -> Int64 {
+        var s = ByteScanner(text)
+        if s.isInfinity { throw .infinity }
+        let bc = s.dropSuffix(" BC")
+        guard let days = s.date(bc: bc), s.atEnd else { throw .malformed(expected: "a date") }
         return days
     }
 
     /// `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM[:SS]]][ BC]` -> µs since 1970-01-01 UTC. Years beyond what 64-bit
     /// µs since 1970 can hold fail like the binary decoder's "out of range".
     static func timestamp(_ text: [UInt8], zoned: Bool) throws(Failure) -> Int64 {
-        let what = zoned ? "a timestamp with time zone" : "a timestamp"
-        var s = Substring(String(decoding: text, as: UTF8.self))
-        if s == "infinity" || s == "-infinity" { throw .infinity }
-        let bc = s.hasSuffix(" BC")
-        if bc { s = s.dropLast(3) }
-        guard let (days, afterDate) = datePart(s, bc: bc), afterDate.first == " " else {
-            throw .malformed(expected: what)
+        let result = text.withUnsafeBytes { raw in
+            Result { () throws(Failure) -> Int64 in try timestamp(raw, zoned: zoned) }
         }
-        var rest = afterDate.dropFirst()
+        return try result.get()
+    }
+
+    static func timestamp(_ text: UnsafeRawBufferPointer, zoned: Bool) throws(Failure) -> Int64 {
+        let what = zoned ? "a timestamp with time zone" : "a timestamp"
+        var s = ByteScanner(text)
+        if s.isInfinity { throw .infinity }
+        let bc = s.dropSuffix(" BC")
+        guard let days = s.date(bc: bc), s.eat(UInt8(ascii: " ")) else { throw .malformed(expected: what) }
         var offsetSeconds: Int64 = 0
         if zoned {
-            guard let sign = rest.lastIndex(where: { $0 == "+" || $0 == "-" }),
-                let offset = zoneOffset(rest[sign...])
-            else { throw .malformed(expected: what) }
+            guard let offset = s.dropZoneOffset() else { throw .malformed(expected: what) }
             offsetSeconds = offset
-            rest = rest[..<sign]
         }
-        guard let time = TimeText.parseTime(rest) else { throw .malformed(expected: what) }
+        guard let time = s.time(), s.atEnd else { throw .malformed(expected: what) }
         let (dayMicros, o1) = days.multipliedReportingOverflow(by: TimeText.microsPerDay)
         let (local, o2) = dayMicros.addingReportingOverflow(time)
         let (utc, o3) = local.subtractingReportingOverflow(offsetSeconds * 1_000_000)
         guard !o1, !o2, !o3 else { throw .malformed(expected: "\(what) within the representable range") }
         return utc
     }
-
-    /// The date at the start of `s` and what follows it.
-    private static func datePart(_ s: Substring, bc: Bool) -> (days: Int64, rest: Substring)? {
-        let parts = s.split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].allSatisfy(\.isASCIIDigit), parts[0].count <= 9,
-            let year = Int64(parts[0]), parts[1].count == 2, let month = Int64(parts[1]),
-            parts[2].count >= 2, let day = Int64(parts[2].prefix(2)),
-            (1...12).contains(month), (1...31).contains(day)
-        else { return nil }
-        let days = TimeText.days(year: bc ? 1 - year : year, month: month, day: day)
-        return (days, parts[2].dropFirst(2))
-    }
-
-    /// `+HH`, `-HH:MM`, `+HH:MM:SS` -> seconds east of UTC.
-    private static func zoneOffset(_ s: Substring) -> Int64? {
-        guard let sign = s.first else { return nil }
-        let fields = s.dropFirst().split(separator: ":", omittingEmptySubsequences: false)
-        guard (1...3).contains(fields.count), fields.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isASCIIDigit) })
-        else { return nil }
-        var seconds: Int64 = 0
-        for (i, field) in fields.enumerated() {
-            guard let v = Int64(field) else { return nil }
-            seconds += v * [3600, 60, 1][i]
-        }
-        return sign == "-" ? -seconds : seconds
-    }
 }
 
-extension Character {
-    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+/// Reads the ISO forms of dates and times from bytes, front to back; the zone and a `BC` suffix are taken off
+/// the end first.
+private struct ByteScanner {
+    let bytes: UnsafeRawBufferPointer
+    var i = 0
+    var end: Int
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        self.end = bytes.count
+    }
+
+    var atEnd: Bool { i == end }
+
+    var isInfinity: Bool {
+        let start = bytes.first == UInt8(ascii: "-") ? 1 : 0
+        return bytes.count - start == 8 && bytes[start...].elementsEqual("infinity".utf8)
+    }
+
+    mutating func eat(_ c: UInt8) -> Bool {
+        guard i < end, bytes[i] == c else { return false }
+        i += 1
+        return true
+    }
+
+    mutating func dropSuffix(_ suffix: StaticString) -> Bool {
+        let n = suffix.utf8CodeUnitCount
+        guard end - i >= n else { return false }
+        for k in 0..<n where bytes[end - n + k] != suffix.utf8Start[k] { return false }
+        end -= n
+        return true
+    }
+
+    /// Exactly `n` digits.
+    mutating func digits(_ n: Int) -> Int64? {
+        guard end - i >= n else { return nil }
+        var v: Int64 = 0
+        for k in 0..<n {
+            let d = bytes[i + k] &- 0x30
+            guard d < 10 else { return nil }
+            v = v * 10 + Int64(d)
+        }
+        i += n
+        return v
+    }
+
+    /// `YYYY-MM-DD` (a year of one to nine digits) as days since 1970-01-01.
+    mutating func date(bc: Bool) -> Int64? {
+        var year: Int64 = 0
+        let start = i
+        while i < end, case let d = bytes[i] &- 0x30, d < 10 {
+            year = year * 10 + Int64(d)
+            i += 1
+        }
+        guard i > start, i - start <= 9, eat(UInt8(ascii: "-")), let month = digits(2), eat(UInt8(ascii: "-")),
+            let day = digits(2), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        return TimeText.days(year: bc ? 1 - year : year, month: month, day: day)
+    }
+
+    /// `HH:MM[:SS[.f…]]` as µs since midnight (digits past the sixth are ignored, as `TimeText` does).
+    mutating func time() -> Int64? {
+        guard let h = digits(2), eat(UInt8(ascii: ":")), let m = digits(2) else { return nil }
+        var s: Int64 = 0
+        var fraction: Int64 = 0
+        if eat(UInt8(ascii: ":")) {
+            guard let v = digits(2) else { return nil }
+            s = v
+            if eat(UInt8(ascii: ".")) {
+                var count = 0
+                while i < end, case let d = bytes[i] &- 0x30, d < 10 {
+                    if count < 6 {
+                        fraction = fraction * 10 + Int64(d)
+                        count += 1
+                    }
+                    i += 1
+                }
+                while count < 6 {
+                    fraction *= 10
+                    count += 1
+                }
+            }
+        }
+        guard h <= 24, m < 60, s < 61 else { return nil }
+        return ((h * 60 + m) * 60 + s) * 1_000_000 + fraction
+    }
+
+    /// Takes `+HH`, `-HH:MM` or `+HH:MM:SS` off the end: seconds east of UTC.
+    mutating func dropZoneOffset() -> Int64? {
+        var sign = end - 1
+        while sign > i, bytes[sign] != UInt8(ascii: "+"), bytes[sign] != UInt8(ascii: "-") { sign -= 1 }
+        guard sign > i else { return nil }
+        let fields = end - sign - 1
+        guard fields == 2 || fields == 5 || fields == 8 else { return nil }
+        var seconds: Int64 = 0
+        var p = sign + 1
+        for unit: Int64 in [3600, 60, 1] where p < end {
+            if p > sign + 1 {
+                guard bytes[p] == UInt8(ascii: ":") else { return nil }
+                p += 1
+            }
+            let high = bytes[p] &- 0x30
+            let low = bytes[p + 1] &- 0x30
+            guard high < 10, low < 10 else { return nil }
+            seconds += Int64(high * 10 + low) * unit
+            p += 2
+        }
+        let offset = bytes[sign] == UInt8(ascii: "-") ? -seconds : seconds
+        end = sign
+        return offset
+    }
 }

@@ -72,12 +72,13 @@ func decode(_ bytes: [UInt8]) throws(FerryError) -> PgOutputMessage {
     return try result.get()
 }
 
-func decodeFrame(_ bytes: [UInt8]) throws(FerryError) -> ReplicationFrame {
-    var result: Result<ReplicationFrame, FerryError> = .failure(FerryError(.data, "unreached"))
-    bytes.withUnsafeBytes { raw in
-        result = Result { () throws(FerryError) in try ReplicationFrame.decode(raw) }
+/// The frame and, for XLogData, its pgoutput message.
+func decodeFrame(_ bytes: [UInt8]) throws(FerryError) -> (ReplicationFrame, PgOutputMessage?) {
+    let frame = try bytes.withUnsafeBytes { raw in Result { () throws(FerryError) in try ReplicationFrame.decode(raw) }
     }
-    return try result.get()
+    .get()
+    guard case .xlogData(_, _, let payload) = frame else { return (frame, nil) }
+    return (frame, try decode(Array(bytes[payload...])))
 }
 
 @Suite struct PgOutputDecoderTests {
@@ -234,6 +235,23 @@ func decodeFrame(_ bytes: [UInt8]) throws(FerryError) -> ReplicationFrame {
         #expect(negative?.code == .data)
     }
 
+    @Test func everyMessageKindSurvivesEncodingAndDecoding() throws {
+        let relation = PgRelation(
+            id: 7, namespace: "s", name: "t", replicaIdentity: UInt8(ascii: "f"),
+            columns: [.init(name: "id", typeOID: 23, typmod: -1, isKey: true)])
+        let messages: [PgOutputMessage] = [
+            .begin(finalLSN: LSN(rawValue: 9), commitTime: 5, xid: 3),
+            .commit(commitLSN: LSN(rawValue: 9), endLSN: LSN(rawValue: 10), commitTime: 6),
+            .origin(lsn: LSN(rawValue: 2), name: "o"), .relation(relation),
+            .type(oid: 1, namespace: "s", name: "ty"), .insert(relation: 7, new: [.text([0x31]), .null]),
+            .update(relation: 7, old: .full([.text([0x31]), .unchanged]), new: [.binary([1]), .unchanged]),
+            .update(relation: 7, old: nil, new: [.null]), .delete(relation: 7, old: .key([.text([0x32]), .null])),
+            .truncate(relations: [7, 8], options: 1),
+            .message(transactional: true, lsn: LSN(rawValue: 4), prefix: "p", content: [1, 2]),
+        ]
+        for message in messages { #expect(try decode(message.encoded) == message) }
+    }
+
     @Test func framesAndStatusUpdatesFollowTheProtocol() throws {
         let keepalive = try decodeFrame(
             WireBuilder.message { b in
@@ -242,7 +260,7 @@ func decodeFrame(_ bytes: [UInt8]) throws(FerryError) -> ReplicationFrame {
                 b.i64(0)
                 b.u8(1)
             })
-        guard case .keepalive(let end, let reply) = keepalive else {
+        guard case (.keepalive(let end, let reply), nil) = keepalive else {
             Issue.record("not a keepalive")
             return
         }
@@ -259,7 +277,7 @@ func decodeFrame(_ bytes: [UInt8]) throws(FerryError) -> ReplicationFrame {
                 b.u64(40)
                 b.i64(0)
             })
-        guard case .xlogData(let start, _, let message) = data else {
+        guard case (.xlogData(let start, _, _), let message?) = data else {
             Issue.record("not XLogData")
             return
         }

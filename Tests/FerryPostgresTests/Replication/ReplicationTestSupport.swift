@@ -1,8 +1,9 @@
 import FerryCore
-import FerryPostgres
 import FerryTestKit
 import Foundation
 import Testing
+
+@testable import FerryPostgres
 
 extension PGTestDB {
     /// A change source with a slot named after this database (slot names are cluster-wide, so parallel tests never
@@ -116,4 +117,109 @@ func withStream<T>(
     let stream = try source.openStream(from: start, keys: keys)
     defer { stream.close() }
     return try body(stream)
+}
+
+extension PgOutputMessage {
+    /// The message as the server sends it (the inverse of `decode`), for tests that describe messages as values.
+    var encoded: [UInt8] {
+        WireBuilder.message { b in
+            func tuple(_ values: [PgDatum]) {
+                b.u16(UInt16(values.count))
+                for value in values {
+                    switch value {
+                    case .null: b.char("n")
+                    case .unchanged: b.char("u")
+                    case .text(let bytes), .binary(let bytes):
+                        if case .text = value { b.char("t") } else { b.char("b") }
+                        b.i32(Int32(bytes.count))
+                        b.bytes.append(contentsOf: bytes)
+                    }
+                }
+            }
+            func old(_ tuple: PgOldTuple) -> [PgDatum] {
+                switch tuple {
+                case .key(let values):
+                    b.char("K")
+                    return values
+                case .full(let values):
+                    b.char("O")
+                    return values
+                }
+            }
+            switch self {
+            case .begin(let final, let time, let xid):
+                b.char("B")
+                b.u64(final.rawValue)
+                b.i64(time - 946_684_800_000_000)
+                b.u32(xid)
+            case .commit(let commit, let end, let time):
+                b.char("C")
+                b.u8(0)
+                b.u64(commit.rawValue)
+                b.u64(end.rawValue)
+                b.i64(time - 946_684_800_000_000)
+            case .origin(let lsn, let name):
+                b.char("O")
+                b.u64(lsn.rawValue)
+                b.string(name)
+            case .relation(let relation):
+                b.char("R")
+                b.u32(relation.id)
+                b.string(relation.namespace)
+                b.string(relation.name)
+                b.u8(relation.replicaIdentity)
+                b.u16(UInt16(relation.columns.count))
+                for column in relation.columns {
+                    b.u8(column.isKey ? 1 : 0)
+                    b.string(column.name)
+                    b.u32(column.typeOID)
+                    b.i32(column.typmod)
+                }
+            case .type(let oid, let namespace, let name):
+                b.char("Y")
+                b.u32(oid)
+                b.string(namespace)
+                b.string(name)
+            case .insert(let relation, let new):
+                b.char("I")
+                b.u32(relation)
+                b.char("N")
+                tuple(new)
+            case .update(let relation, let oldTuple, let new):
+                b.char("U")
+                b.u32(relation)
+                if let oldTuple { tuple(old(oldTuple)) }
+                b.char("N")
+                tuple(new)
+            case .delete(let relation, let oldTuple):
+                b.char("D")
+                b.u32(relation)
+                tuple(old(oldTuple))
+            case .truncate(let relations, let options):
+                b.char("T")
+                b.i32(Int32(relations.count))
+                b.u8(options)
+                for r in relations { b.u32(r) }
+            case .message(let transactional, let lsn, let prefix, let content):
+                b.char("M")
+                b.u8(transactional ? 1 : 0)
+                b.u64(lsn.rawValue)
+                b.string(prefix)
+                b.i32(Int32(content.count))
+                b.bytes.append(contentsOf: content)
+            }
+        }
+    }
+}
+
+extension ChangeEventDecoder {
+    /// Decodes `message` as it arrives from the server: encoded, then decoded in place.
+    mutating func event(for message: PgOutputMessage, at lsn: LSN) throws(FerryError) -> ChangeEvent? {
+        var decoder = self
+        let result = message.encoded.withUnsafeBytes { raw in
+            Result { () throws(FerryError) -> ChangeEvent? in try decoder.event(payload: raw, at: lsn) }
+        }
+        self = decoder
+        return try result.get()
+    }
 }
