@@ -103,11 +103,12 @@ MADE=$(( $(changes) - before ))
 TARGET_LSN=$(q src "SELECT pg_current_wal_insert_lsn()")
 echo "   $MADE row changes committed, WAL at $TARGET_LSN"
 
-# BENCH_PERF=1 records a profile of Ferry's catch-up in $WORK/perf.data (use with BENCH_KEEP=1).
+# BENCH_PERF=1 records a system-wide profile (Ferry and the walsender) of the catch-up in $WORK/perf.data (with
+# BENCH_KEEP=1).
 PERF=()
-[ -n "${BENCH_PERF:-}" ] && PERF=(perf record -g -F 499 -o "$WORK/perf.data" --)
+[ -n "${BENCH_PERF:-}" ] && PERF=(perf record -a -g -F 499 -o "$WORK/perf.data" --)
 t0=$(now)
-/usr/bin/time -f "%M %U %S" -o "$WORK/rss-catchup" "${PERF[@]}" "$FERRY" run --config "$WORK/ferry.yaml" >/dev/null \
+/usr/bin/time -f "%M %U %S" -o "$WORK/rss-catchup" "${PERF[@]}" "$FERRY" run --log-format json --config "$WORK/ferry.yaml" >/dev/null \
     2>"$WORK/catchup.err" || { tail -5 "$WORK/catchup.err"; exit 1; }
 CATCHUP_FERRY=$(secs "$t0" "$(now)")
 t0=$(now)
