@@ -14,9 +14,7 @@ extension ColumnVector {
         case (.float32, .double(let d)), (.float64, .double(let d)): append(d)
         case (.float32, .int(let v)), (.float64, .int(let v)): append(Double(v))
         case (.decimal(let p, let s), .decimal(let v, let scale)):
-            guard
-                let rescaled = DecimalText.parse(DecimalText.format(unscaled: v, scale: scale), scale: s, precision: p)
-            else { return false }
+            guard let rescaled = DecimalText.rescale(v, from: scale, to: s, precision: p) else { return false }
             append(decimal: rescaled)
         case (.decimal(let p, let s), .int(let v)):
             guard let rescaled = DecimalText.parse(String(v), scale: s, precision: p) else { return false }

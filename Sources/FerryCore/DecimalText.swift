@@ -118,6 +118,23 @@ public enum DecimalText {
         return negative ? -v : v
     }
 
+    /// `unscaled` at `scale` as an unscaled value at `target`; `nil` when that would drop a non-zero digit or the
+    /// result has more than `precision` digits.
+    public static func rescale(_ unscaled: Int128, from scale: Int, to target: Int, precision: Int) -> Int128? {
+        var v = unscaled
+        if target > scale {
+            guard let scaled = scaled(v, by: target - scale) else { return nil }
+            v = scaled
+        } else {
+            for _ in 0..<(scale - target) {
+                guard v % 10 == 0 else { return nil }
+                v /= 10
+            }
+        }
+        guard v == 0 || digitCount(v) <= precision else { return nil }
+        return v
+    }
+
     /// The number of decimal digits of `value`'s magnitude.
     public static func digitCount(_ value: Int128) -> Int {
         var magnitude = value.magnitude

@@ -49,6 +49,15 @@ struct ChangedRows {
 
     /// A key as the merge reads it back from a data file, whatever form the change stream gave its values in.
     func normalized(_ values: [ScalarValue?]) throws(FerryError) -> [ScalarValue] {
+        // The common key, one integer column given as an integer in range, is already in the form read back.
+        if keyIndexes.count == 1, values.count == 1, case .int(let v)? = values[0] {
+            switch schema.columns[keyIndexes[0]].type {
+            case .int64: return [.int(v)]
+            case .int32 where Int32(exactly: v) != nil: return [.int(v)]
+            case .int16 where Int16(exactly: v) != nil: return [.int(v)]
+            default: break
+            }
+        }
         var key: [ScalarValue] = []
         for (value, i) in zip(values, keyIndexes) {
             let type = schema.columns[i].type

@@ -32,6 +32,30 @@ import Testing
         #expect(DecimalText.parse("1.2.3", scale: 2) == nil)
     }
 
+    @Test func longRunsOfZerosAndExponentsStayExact() {
+        #expect(DecimalText.parse("1." + String(repeating: "0", count: 60), scale: 2) == 100)
+        #expect(DecimalText.parse("0." + String(repeating: "0", count: 60) + "1", scale: 2) == nil)
+        #expect(DecimalText.parse("000000000000000000000000000000000000000000012.5", scale: 1) == 125)
+        #expect(DecimalText.parse("-0.00", scale: 2) == 0)
+        #expect(DecimalText.parse("2.50e-1", scale: 3) == 250)
+        #expect(DecimalText.parse("1e40", scale: 0) == nil)
+        #expect(DecimalText.parse("1e", scale: 0) == nil)
+        #expect(DecimalText.parse("e5", scale: 0) == nil)
+        #expect(DecimalText.parse(" 42 ", scale: 0) == 42)
+        #expect(DecimalText.parse("99999999999999999999999999999999999999", scale: 0) != nil)
+        #expect(DecimalText.parse("999999999999999999999999999999999999999", scale: 0) == nil)
+    }
+
+    @Test func rescalingIsExactOrRefused() {
+        #expect(DecimalText.rescale(12345, from: 2, to: 4, precision: 10) == 1_234_500)
+        #expect(DecimalText.rescale(12300, from: 4, to: 2, precision: 10) == 123)
+        #expect(DecimalText.rescale(12345, from: 4, to: 2, precision: 10) == nil)
+        #expect(DecimalText.rescale(12345, from: 2, to: 2, precision: 4) == nil)
+        #expect(DecimalText.rescale(-5, from: 0, to: 2, precision: 3) == -500)
+        #expect(DecimalText.rescale(0, from: 9, to: 0, precision: 1) == 0)
+        #expect(DecimalText.digitCount(Int128(-1000)) == 4 && DecimalText.digitCount(0) == 1)
+    }
+
     @Test func canonicalFormKeepsEveryDigitWithoutExponent() {
         #expect(DecimalText.canonical("1.2345678901234568e+29") == "123456789012345680000000000000")
         #expect(DecimalText.canonical("-.50") == "-0.50")

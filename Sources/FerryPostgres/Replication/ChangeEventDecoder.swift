@@ -184,8 +184,8 @@ struct ChangeEventDecoder {
         oldKey.reserveCapacity(relation.keyIndexes.count)
         for i in relation.keyIndexes {
             var decoded = Decoded.notSent
-            // In a key tuple `n` means "not sent": only replica identity columns carry values.
-            if old != nil, full || oldTuple.kinds[i] == UInt8(ascii: "t") {
+            // In a key tuple `n` means "not sent": only replica identity columns carry values (text or binary).
+            if old != nil, full || oldTuple.kinds[i] == UInt8(ascii: "t") || oldTuple.kinds[i] == UInt8(ascii: "b") {
                 decoded = try decode(oldTuple, i, payload, relation, at: lsn)
             }
             switch decoded {
@@ -198,6 +198,15 @@ struct ChangeEventDecoder {
     }
 
     /// A datum's value, told apart from "not sent" (`u`), which is not NULL.
+    /// A column of a type Ferry reads as text arrived in binary form (it was added after the stream started in
+    /// binary form); the next stream checks the tables again and streams text.
+    private static func textOnly(_ column: String, of table: TableName) -> FerryError {
+        FerryError(
+            .schema,
+            "column \(column) has a type Ferry reads as text, and this replication stream sends binary values; "
+                + "run again: the next run streams text", table: table.description)
+    }
+
     private enum Decoded {
         case value(ScalarValue?)
         case notSent
@@ -209,13 +218,14 @@ struct ChangeEventDecoder {
         switch tuple.kinds[i] {
         case UInt8(ascii: "n"): return .value(nil)
         case UInt8(ascii: "u"): return .notSent
-        case UInt8(ascii: "b"):
-            throw ReplicationFrame.malformed("column \(relation.names[i]) of \(relation.table) arrived in binary form")
         default:
             let column = relation.columns[i]
+            let binary = tuple.kinds[i] == UInt8(ascii: "b")
+            if binary && column.viaText { throw Self.textOnly(relation.names[i], of: relation.table) }
             do throws(TupleText.Failure) {
-                return .value(
-                    try TupleText.value(tuple.bytes(i, in: payload), type: column.type, viaText: column.viaText))
+                let bytes = tuple.bytes(i, in: payload)
+                if binary { return .value(try TupleBinary.value(bytes, type: column.type)) }
+                return .value(try TupleText.value(bytes, type: column.type, viaText: column.viaText))
             } catch {
                 throw FerryError(
                     .data,

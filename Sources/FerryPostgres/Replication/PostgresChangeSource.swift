@@ -126,12 +126,13 @@ public struct PostgresChangeSource: ChangeSource {
 
     public func openStream(from start: LSN, keys: [TableName: [String]]) throws(FerryError) -> any ChangeStream {
         try ReplicationErrors.checkSlotName(slotName)
+        let binary = binaryValuesAreReadable(Array(keys.keys))
         let conn = try connectForReplication()
         // publication_names is a string literal holding a list of (quoted) identifiers.
         let names = PostgresSQL.quoteIdent(publicationName).replacingOccurrences(of: "'", with: "''")
         let sql =
             "START_REPLICATION SLOT \(PostgresSQL.quoteIdent(slotName)) LOGICAL \(start) "
-            + "(proto_version '1', publication_names '\(names)')"
+            + "(proto_version '1', publication_names '\(names)'\(binary ? ", binary 'true'" : ""))"
         do throws(FerryError) {
             try conn.startStreaming(sql, context: "starting replication from slot \(slotName)")
         } catch {
@@ -141,6 +142,34 @@ public struct PostgresChangeSource: ChangeSource {
         return PostgresChangeStream(
             conn: conn, catalog: PostgresRelationCatalog(config: config), keys: keys, slot: slotName,
             publication: publicationName)
+    }
+
+    /// Whether the stream may ask for values in binary form (PostgreSQL 14 and later): only when every column of
+    /// `tables` has a type Ferry reads natively, since a type read as text (`col::text` in the snapshot) has a
+    /// binary form Ferry does not know. Binary values spare the server its output functions and Ferry the
+    /// parsing. When the check cannot run, the stream sends text, which always works.
+    func binaryValuesAreReadable(_ tables: [TableName]) -> Bool {
+        guard !tables.isEmpty, let conn = try? connect() else { return false }
+        defer { conn.close() }
+        let context = "checking the column types of the replicated tables"
+        guard
+            let version = try? conn.execParams(
+                "SELECT current_setting('server_version_num')::int", [], context: context),
+            let text = version.rows.first?.first ?? nil, let number = Int(text), number >= 140_000,
+            let columns = try? conn.execParams(
+                """
+                SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,
+                       CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END
+                FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                WHERE a.attrelid = ANY($1::regclass[]) AND a.attnum > 0 AND NOT a.attisdropped
+                """, [PostgresRelationCatalog.arrayLiteral(tables.map(PostgresSQL.qualifiedName))], context: context),
+            !columns.rows.isEmpty
+        else { return false }
+        return columns.rows.allSatisfy { row in
+            guard row.count == 2, let oid = row[0].flatMap({ UInt32($0) }), let typmod = row[1].flatMap({ Int32($0) })
+            else { return false }
+            return !PostgresTypes.columnType(oid: oid, typmod: typmod).readAsText
+        }
     }
 
     // MARK: Cleanup

@@ -81,6 +81,26 @@ final class BuiltinCatalog: RelationCatalog {
         #expect(delete?.oldKey == [.int(2)])
     }
 
+    /// With the `binary` option the same changes arrive in send form: int4 as four big-endian bytes.
+    @Test func binaryValuesCarryKeysToo() throws {
+        var d = try decoder()
+        let one: PgDatum = .binary([0, 0, 0, 1])
+        let two: PgDatum = .binary([0, 0, 0, 2])
+        let insert = row(try d.event(for: .insert(relation: 9, new: [one, .binary(Array("b".utf8)), two]), at: lsn))
+        #expect(insert?.row == [.int(1), .text("b"), .int(2)])
+        #expect(insert?.oldKey == [.int(1)])
+        let moved = row(
+            try d.event(for: .update(relation: 9, old: .key([one, .null, .null]), new: [two, .null, .null]), at: lsn))
+        #expect(moved?.row == [.int(2), nil, nil])
+        #expect(moved?.oldKey == [.int(1)])
+        let delete = row(try d.event(for: .delete(relation: 9, old: .key([two, .null, .null])), at: lsn))
+        #expect(delete?.oldKey == [.int(2)])
+        let short = #expect(throws: FerryError.self) {
+            _ = try d.event(for: .insert(relation: 9, new: [.binary([0, 1]), .null, .null]), at: lsn)
+        }
+        #expect(short?.message.contains("column id: the server sent a value that is not an integer") == true)
+    }
+
     @Test func unchangedToastValuesComeFromTheOldTupleWhenItHasThem() throws {
         var d = try decoder()
         let toast = row(

@@ -56,17 +56,36 @@ func replicatedDB(_ sql: String, tables: [String]) throws -> (PGTestDB, Postgres
 }
 
 @Suite struct PostgresChangeStreamTests {
+    /// With types Ferry reads as text (interval, inet, enums, arrays...), the stream sends text values.
     @Test func everyTypeStreamsExactlyAsTheSnapshotReadsIt() throws {
-        let (db, source) = try replicatedDB(everyTypeSQL, tables: ["every_type"])
+        try streamsAsTheSnapshotReads("every_type", sql: everyTypeSQL, rows: everyTypeRows, binary: false)
+    }
+
+    /// With only types Ferry reads natively, the stream asks for binary values, read exactly as binary COPY's.
+    @Test func nativeTypesStreamInBinaryExactlyAsTheSnapshotReadsThem() throws {
+        let native =
+            "id, flag, small, medium, big, r4, r8, cents, wide, anynum, bignum, hundreds, name, vc, ch, nm, payload, "
+            + "uid, doc, docb, born, at_time, happened, happened_tz, pos, cost, lbl"
+        try streamsAsTheSnapshotReads(
+            "native_types",
+            sql: everyTypeSQL + ";CREATE TABLE native_types AS SELECT \(native) FROM every_type WITH NO DATA;"
+                + "ALTER TABLE native_types ADD PRIMARY KEY (id)",
+            rows: everyTypeRows + ";INSERT INTO native_types SELECT \(native) FROM every_type", binary: true)
+    }
+
+    /// Rows inserted, two of them moved to new keys, streamed: each streamed value equals the snapshot's.
+    func streamsAsTheSnapshotReads(_ table: String, sql: String, rows rowsSQL: String, binary: Bool) throws {
+        let (db, source) = try replicatedDB(sql, tables: [table])
         defer { try? source.dropSlotAndPublication() }
-        try db.sql(everyTypeRows)
-        try db.sql("UPDATE every_type SET id = id + 100 WHERE id IN (1, 2)")
-        let (snapshotSchema, expected) = try snapshotRows(db, "every_type")
+        #expect(source.binaryValuesAreReadable([TableName(schema: "public", name: table)]) == binary)
+        try db.sql(rowsSQL)
+        try db.sql("UPDATE \(table) SET id = id + 100 WHERE id IN (1, 2)")
+        let (snapshotSchema, expected) = try snapshotRows(db, table)
         #expect(expected.count == 5)
 
         let log = try withStream(source) { try StreamLog.read($0, commits: 2) }
         let relation = try #require(log.relations.first)
-        #expect(relation.0 == TableName(schema: "public", name: "every_type"))
+        #expect(relation.0 == TableName(schema: "public", name: table))
         // The stream describes the table as the snapshot reader does (domains by their base type, nullability,
         // the type's spelling); only indexes are not part of it.
         #expect(relation.1.columns == snapshotSchema.columns)
