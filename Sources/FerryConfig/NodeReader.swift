@@ -13,7 +13,9 @@ struct NodeReader {
         "type", "host", "server", "port", "database", "path", "user_env", "password_env", "sslmode", "compression",
         "cdc", "deletion_vectors",
     ]
-    static let cdcKeys = ["slot_name", "publication_name", "batch_max_rows", "batch_max_seconds", "max_retained_wal"]
+    static let cdcKeys = [
+        "slot_name", "publication_name", "batch_max_rows", "batch_max_seconds", "batch_max_memory", "max_retained_wal",
+    ]
     static let forbiddenCredentialKeys = ["password", "passwd", "pwd", "user", "username"]
     static let stateKeys = ["path"]
     static let tableKeys = [
@@ -248,6 +250,12 @@ struct NodeReader {
                 throw error(n.value, "\(path).batch_max_seconds must be a positive number of seconds")
             }
             c.batchMaxSeconds = v
+        }
+        if let n = m["batch_max_memory"] {
+            c.batchMaxBytes = try byteSize(n.value, at: "\(path).batch_max_memory")
+            guard c.batchMaxBytes >= 1 << 20 else {
+                throw error(n.value, "\(path).batch_max_memory must be at least 1MB")
+            }
         }
         if let n = m["max_retained_wal"] { c.maxRetainedWAL = try byteSize(n.value, at: "\(path).max_retained_wal") }
         return c

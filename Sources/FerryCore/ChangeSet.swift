@@ -22,6 +22,32 @@ public struct RowChange: Sendable {
     }
 }
 
+extension RowChange {
+    /// About how many bytes the change takes in memory once folded (its values and what they point to), so that
+    /// batches can be cut by memory, not only by count.
+    public var estimatedBytes: Int {
+        var bytes = 96 + 32 * oldKey.count
+        if let row {
+            bytes += 32 + 32 * row.count
+            for value in row { bytes += value?.heapBytes ?? 0 }
+        }
+        return bytes
+    }
+}
+
+extension ScalarValue {
+    /// Bytes stored out of line: text longer than a small string, and byte arrays.
+    var heapBytes: Int {
+        switch self {
+        case .text(let s):
+            let count = s.utf8.count
+            return count > 15 ? count + 32 : 0
+        case .bytes(let b): return b.count + 32
+        default: return 0
+        }
+    }
+}
+
 /// The net effect of a run of changes on one table: what to delete, what to upsert, whether it was truncated.
 ///
 /// Only each key's final state survives, so a batch of a million updates to one row writes one row. Applying a

@@ -97,6 +97,10 @@ public struct CDCSettings: Sendable, Hashable {
     public var batchMaxRows = 100_000
     /// ... or after this many seconds since its first change.
     public var batchMaxSeconds = 5.0
+    /// ... or once its changes take about this many bytes of memory: a batch and the one being applied are what
+    /// CDC holds, so this bounds memory whatever the width of the rows (a few wide TOASTed values would otherwise
+    /// make `batchMaxRows` rows far larger than planned).
+    public var batchMaxBytes: Int64 = 96 << 20
     /// `ferry status` warns when the slot keeps more WAL than this.
     public var maxRetainedWAL: Int64 = 1 << 30
 

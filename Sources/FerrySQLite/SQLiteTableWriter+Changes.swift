@@ -57,9 +57,10 @@ extension SQLiteTableWriter: ChangeWriter {
             + schema.primaryKey.map { "\(SQLiteTypes.quote($0)) = ?" }.joined(separator: " AND ")
         let table = name
         try db.run("applying changes to \(name)") { db in
-            for sql in setup { try db.execute(sql: sql) }
+            // SQLite's DDL is transactional: a new column, the data and the position land together or not at all.
             try db.execute(sql: "BEGIN IMMEDIATE")
             do {
+                for sql in setup { try db.execute(sql: sql) }
                 if changes.truncated { try db.execute(sql: "DELETE FROM \(SQLiteTypes.quote(table))") }
                 if let deleteBatch { try Self.execute(db, deleteSQL, deleteBatch) }
                 for (sql, batch) in upsertBatches { try Self.execute(db, sql, batch) }

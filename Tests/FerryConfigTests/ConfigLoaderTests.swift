@@ -89,6 +89,22 @@ import Testing
         #expect(onPostgres?.description.contains("applies to a delta target") == true)
     }
 
+    @Test func cdcBatchesAreBoundedByCountTimeAndMemory() throws {
+        let text = """
+            databases:
+              source: {type: postgres, host: h, database: d,
+                       cdc: {batch_max_rows: 5000, batch_max_seconds: 0.5, batch_max_memory: 32MB}}
+              target: {type: delta, path: ./lake}
+            tables:
+              - {name: t, sync_mode: cdc}
+            """
+        let cdc = try parse(text).cdc
+        #expect(cdc.batchMaxRows == 5000 && cdc.batchMaxSeconds == 0.5 && cdc.batchMaxBytes == 32 << 20)
+        #expect(CDCSettings().batchMaxBytes == 96 << 20)
+        let small = failure(text.replacingOccurrences(of: "32MB", with: "100KB"))
+        #expect(small?.description.contains("batch_max_memory must be at least 1MB") == true)
+    }
+
     @Test func unknownKeyNamesTheKeyItsLineAndTheClosestValidKey() {
         let error = failure(
             Self.seedConfig.replacingOccurrences(of: "sync_mode: full_replace", with: "sync_mod: full_replace"))

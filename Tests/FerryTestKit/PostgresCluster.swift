@@ -28,13 +28,19 @@ public final class PostgresCluster: @unchecked Sendable {
     private let lock = NSLock()
     private var databaseCounter = 0
 
-    private static let instance = Result { try PostgresCluster.start() }
+    private static let instance = Result { try PostgresCluster.start(walLevel: "logical", shared: true) }
     nonisolated(unsafe) private static var running: PostgresCluster?
 
     /// The process-wide cluster, started on first call (thread-safe; later calls return the same cluster or the
     /// same startup error).
     public static func shared() throws -> PostgresCluster {
         try instance.get()
+    }
+
+    /// A cluster of its own with `wal_level` set to `walLevel`, for the few tests that need a server set up unlike
+    /// the shared one (a server without logical decoding). The caller stops it.
+    public static func standalone(walLevel: String) throws -> PostgresCluster {
+        try start(walLevel: walLevel, shared: false)
     }
 
     private init(binDir: String, root: String, port: Int, runAs: [String]) {
@@ -80,7 +86,7 @@ public final class PostgresCluster: @unchecked Sendable {
 
     // MARK: Startup and shutdown
 
-    private static func start() throws -> PostgresCluster {
+    private static func start(walLevel: String, shared: Bool) throws -> PostgresCluster {
         let binDir = try findBinDir()
         let root = scratchDirectory + "ferry-pg-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -107,7 +113,7 @@ public final class PostgresCluster: @unchecked Sendable {
             let port = try freePort()
             // Change-stream tests run in parallel, each holding its own slot and walsender for a while.
             let options =
-                "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories=\(root) -c wal_level=logical "
+                "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories=\(root) -c wal_level=\(walLevel) "
                 + "-c max_wal_senders=40 -c max_replication_slots=40 -c fsync=off -c synchronous_commit=off "
                 + "-c full_page_writes=off"
             let started = try run(
@@ -116,8 +122,10 @@ public final class PostgresCluster: @unchecked Sendable {
                 runAs: runAs, cwd: root)
             if started.status == 0 {
                 let cluster = PostgresCluster(binDir: binDir, root: root, port: port, runAs: runAs)
-                running = cluster
-                atexit { PostgresCluster.running?.stop() }
+                if shared {
+                    running = cluster
+                    atexit { PostgresCluster.running?.stop() }
+                }
                 _ = try cluster.psql("SELECT 1", database: "postgres")
                 return cluster
             }
@@ -129,7 +137,7 @@ public final class PostgresCluster: @unchecked Sendable {
     }
 
     /// Stops the server at once and deletes its files.
-    func stop() {
+    public func stop() {
         _ = try? Self.run(
             Self.binary("pg_ctl", in: binDir), ["-D", dataDir, "-m", "immediate", "-w", "stop"], runAs: runAs, cwd: root
         )

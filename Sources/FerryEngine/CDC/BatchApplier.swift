@@ -84,14 +84,16 @@ final class BatchApplier: @unchecked Sendable {
             inFlight = true
             condition.unlock()
             var failed: FerryError?
+            var applied = batch
             do throws(FerryError) {
                 try applyBatch(batch)
+                applied.appliedAt = Date()
             } catch {
                 failed = error
             }
             condition.lock()
             inFlight = false
-            if let failed { failure = failed } else { done.append(batch) }
+            if let failed { failure = failed } else { done.append(applied) }
             condition.broadcast()
             condition.unlock()
             if failed != nil { return }

@@ -25,7 +25,7 @@ extension CDCRun {
         var lastRequest = Date.distantPast
         while true {
             if stop.isStopped && !batcher.isInTransaction { break }
-            let event = try stream.next(timeout: waitTime())
+            let event = try stream.next(timeout: waitTime(applying: !applier.isIdle))
             try recordApplied(try applier.collect(), stream: stream)
             guard let event else {
                 // Nothing more arrived: the stream has caught up for now, so time alone decides.
@@ -73,8 +73,15 @@ extension CDCRun {
     }
 
     /// How long to wait for the next event: until the pending batch is due, at most a second (to notice a stop);
-    /// behind, a full second, so that only real quiet (not a pause in a backlog) applies a batch early.
-    private func waitTime() -> Double {
+    /// behind, a full second, so that only real quiet (not a pause in a backlog) applies a batch early. While a
+    /// batch is being applied, a twentieth of a second, so that its position is confirmed soon after it commits
+    /// even when the stream is quiet.
+    private func waitTime(applying: Bool) -> Double {
+        let wait = batchWaitTime()
+        return applying ? min(wait, 0.05) : wait
+    }
+
+    private func batchWaitTime() -> Double {
         guard let first = batcher.firstChangeAt, !isBehind() else { return 1 }
         let left = pipeline.settings.batchMaxSeconds - Date().timeIntervalSince(first)
         return min(1, max(0.01, left))
@@ -89,7 +96,9 @@ extension CDCRun {
     private func batchIsDue(quiet: Bool = false) -> Bool {
         guard batcher.hasPending, !batcher.isInTransaction else { return false }
         let settings = pipeline.settings
-        if batcher.pendingChanges >= settings.batchMaxRows { return true }
+        if batcher.pendingChanges >= settings.batchMaxRows || batcher.pendingBytes >= settings.batchMaxBytes {
+            return true
+        }
         guard let first = batcher.firstChangeAt else { return false }
         let age = Date().timeIntervalSince(first)
         guard age >= settings.batchMaxSeconds else { return false }
@@ -146,7 +155,7 @@ extension CDCRun {
             let commitAt = batch.commitTime.map(CDCBatch.date(micros:))
             try advance(to: batch.end, commitTime: commitAt, stream: stream)
             guard !batch.tables.isEmpty else { continue }
-            let now = Date().timeIntervalSince1970 * 1000
+            let now = (batch.appliedAt ?? Date()).timeIntervalSince1970 * 1000
             let lag = { (micros: Int64?) in micros.map { String(format: "%.0f", now - Double($0) / 1000) } ?? "-" }
             log.info(
                 "batch applied",

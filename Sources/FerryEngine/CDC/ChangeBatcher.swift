@@ -121,8 +121,9 @@ struct ChangeBatcher {
     private var inTransaction = false
     private var commitLSN = LSN.zero
     private var commitTime: Int64 = 0
-    /// Row changes folded into the pending batch.
+    /// Row changes folded into the pending batch, and about how much memory they take.
     private(set) var pendingChanges = 0
+    private(set) var pendingBytes = 0
     private(set) var firstChangeAt: Date?
     /// End of the last transaction folded: the position the pending batch reaches.
     private(set) var batchEnd: LSN?
@@ -158,6 +159,7 @@ struct ChangeBatcher {
         case .row(let name, let change):
             guard try tables[key(name)]?.fold(change, commitLSN: commitLSN) == true else { return }
             pendingChanges += 1
+            pendingBytes += change.estimatedBytes
             if firstChangeAt == nil { firstChangeAt = Date() }
         case .truncate(let names):
             for name in names {
@@ -202,6 +204,7 @@ struct ChangeBatcher {
         batchCommitTime = nil
         batchFirstCommitTime = nil
         pendingChanges = 0
+        pendingBytes = 0
         firstChangeAt = nil
         return batch
     }
@@ -227,6 +230,8 @@ struct CDCBatch {
     var commitTime: Int64?
     var firstCommitTime: Int64?
     var tables: [Table]
+    /// When the targets committed the batch (its changes became visible there), set by the applier.
+    var appliedAt: Date?
 
     /// A source commit time as a date.
     static func date(micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }

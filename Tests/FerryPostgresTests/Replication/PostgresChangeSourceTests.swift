@@ -57,6 +57,20 @@ import Testing
         #expect(left.isEmpty)
     }
 
+    @Test func aServerWithoutLogicalDecodingIsRefusedBeforeAnythingIsCreated() throws {
+        let cluster = try PostgresCluster.standalone(walLevel: "replica")
+        defer { cluster.stop() }
+        let db = PGTestDB(cluster: cluster, name: try cluster.createDatabase())
+        try db.sql("CREATE TABLE t (id int PRIMARY KEY)")
+        let source = db.changeSource()
+        let error = #expect(throws: FerryError.self) { try source.checkReadiness(tables: [TableName(name: "t")]) }
+        #expect(error?.code == .config)
+        #expect(error?.message.contains("wal_level is 'replica'") == true)
+        #expect(error?.message.contains("set wal_level = logical in postgresql.conf and restart the server") == true)
+        #expect(try db.sql("SELECT count(*) FROM pg_publication") == "0")
+        #expect(try db.sql("SELECT count(*) FROM pg_replication_slots") == "0")
+    }
+
     @Test func readinessNamesWhatToFix() throws {
         let db = try PGTestDB.make()
         try db.sql(
