@@ -111,8 +111,8 @@ MADE=$(( $(changes) - before ))
 TARGET_LSN=$(q src "SELECT pg_current_wal_insert_lsn()")
 echo "   $MADE row changes committed, WAL at $TARGET_LSN"
 
-# BENCH_PERF=1 records a system-wide profile (Ferry and the walsender) of the catch-up in $WORK/perf.data (with
-# BENCH_KEEP=1).
+# BENCH_PERF=1 records a system-wide profile (Ferry and the walsender) of the catch-up in $WORK/perf.data, and one
+# of the follower in $WORK/perf-follow.data (with BENCH_KEEP=1).
 PERF=()
 [ -n "${BENCH_PERF:-}" ] && PERF=(perf record -a -g -F 499 -o "$WORK/perf.data" --)
 t0=$(now)
@@ -152,7 +152,9 @@ TPS_NATIVE=$(bench)
 wait_native "$(q src "SELECT pg_current_wal_insert_lsn()")"
 "${PSQL[@]}" -d sub -c "ALTER SUBSCRIPTION native_sub DISABLE"
 FROM_LSN=$(q src "SELECT pg_current_wal_insert_lsn()")
-/usr/bin/time -f "%M %U %S %e" -o "$WORK/rss-follow" "$FERRY" run --follow --log-format json --config "$WORK/ferry.yaml" \
+FOLLOW_PERF=()
+[ -n "${BENCH_PERF:-}" ] && FOLLOW_PERF=(perf record -g -F 499 -o "$WORK/perf-follow.data" --)
+/usr/bin/time -f "%M %U %S %e" -o "$WORK/rss-follow" "${FOLLOW_PERF[@]}" "$FERRY" run --follow --log-format json --config "$WORK/ferry.yaml" \
     >/dev/null 2>"$WORK/follow.log" &
 FOLLOWER=$!
 until [ "$(q src "SELECT coalesce(confirmed_flush_lsn >= '$FROM_LSN'::pg_lsn, false) FROM pg_replication_slots WHERE slot_name = 'ferry_slot'")" = "t" ]; do

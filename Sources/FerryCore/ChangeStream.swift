@@ -110,11 +110,18 @@ public protocol ChangeSource: Sendable {
     func dropSlotAndPublication() throws(FerryError)
 }
 
+extension ChangeStream {
+    /// The next event, waking as soon as one arrives.
+    public func next(timeout: Double) throws(FerryError) -> ChangeEvent? { try next(timeout: timeout, gather: 0) }
+}
+
 /// An open replication stream. Used by one thread at a time.
 public protocol ChangeStream: AnyObject {
     /// The next event, or `nil` when none arrived within `timeout` seconds. Keeps the connection alive (status
-    /// updates) while waiting.
-    func next(timeout: Double) throws(FerryError) -> ChangeEvent?
+    /// updates) while waiting. With `gather` > 0, when nothing is buffered the stream lets that many seconds of
+    /// input accumulate before reading it, instead of waking for each message: a source of small transactions
+    /// then costs a few wakeups per batch instead of several per transaction, for at most `gather` of latency.
+    func next(timeout: Double, gather: Double) throws(FerryError) -> ChangeEvent?
     /// Reports `lsn` to the server as durably applied, so the slot releases the WAL before it. Call only after the
     /// target committed everything up to `lsn`.
     func confirm(_ lsn: LSN) throws(FerryError)

@@ -25,7 +25,7 @@ extension CDCRun {
         var lastRequest = Date.distantPast
         while true {
             if stop.isStopped && !batcher.isInTransaction { break }
-            let event = try stream.next(timeout: waitTime(applying: !applier.isIdle))
+            let event = try stream.next(timeout: waitTime(applying: !applier.isIdle), gather: gatherTime())
             try recordApplied(try applier.collect(), stream: stream)
             guard let event else {
                 // Nothing more arrived: the stream has caught up for now, so time alone decides.
@@ -79,6 +79,15 @@ extension CDCRun {
     private func waitTime(applying: Bool) -> Double {
         let wait = batchWaitTime()
         return applying ? min(wait, 0.05) : wait
+    }
+
+    /// How long to let input gather before reading it: while following a source of small transactions, each one
+    /// woke the stream thread several times (poll, recv, acks were most of its CPU); a pending batch that is not due
+    /// yet can wait a little and take them in bulk. Nothing is gathered when no batch is pending (the first change
+    /// starts the clock) or while behind (input is already waiting).
+    private func gatherTime() -> Double {
+        guard batcher.hasPending, !isBehind() else { return 0 }
+        return min(0.02, pipeline.settings.batchMaxSeconds / 20)
     }
 
     private func batchWaitTime() -> Double {

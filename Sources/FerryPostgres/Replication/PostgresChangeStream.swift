@@ -48,7 +48,7 @@ final class PostgresChangeStream: ChangeStream {
 
     deinit { close() }
 
-    func next(timeout: Double) throws(FerryError) -> ChangeEvent? {
+    func next(timeout: Double, gather: Double) throws(FerryError) -> ChangeEvent? {
         try open()
         let deadline = ContinuousClock.now + .milliseconds(Int64(min(max(0, timeout), 86_400) * 1000))
         do throws(FerryError) {
@@ -60,7 +60,14 @@ final class PostgresChangeStream: ChangeStream {
                 let now = ContinuousClock.now
                 guard now < deadline else { return nil }
                 let wake = min(deadline, lastStatus + statusInterval)
-                try conn.waitForInput(seconds: Double(max(0, (wake - now).milliseconds)) / 1000, context: context)
+                let wait = Double(max(0, (wake - now).milliseconds)) / 1000
+                if gather > 0 {
+                    // Let input pile up in the socket; the next consumeInput takes all of it at once.
+                    try conn.flush(context: context)
+                    Thread.sleep(forTimeInterval: min(gather, wait))
+                } else {
+                    try conn.waitForInput(seconds: wait, context: context)
+                }
             }
         } catch {
             throw ReplicationErrors.streamFailed(error, slot: slot, publication: publication)

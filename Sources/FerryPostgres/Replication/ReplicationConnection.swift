@@ -89,6 +89,12 @@ final class ReplicationConnection {
         guard PQconsumeInput(c) == 1 else { throw conn.connectionError(context: context, table: nil) }
     }
 
+    /// Sends what libpq has queued, as far as the socket takes it without waiting.
+    func flush(context: String) throws(FerryError) {
+        let c = try conn.handle(context, table: nil)
+        guard PQflush(c) >= 0 else { throw conn.connectionError(context: context, table: nil) }
+    }
+
     /// Waits up to `seconds` for the socket to become readable, flushing queued output meanwhile.
     func waitForInput(seconds: Double, context: String) throws(FerryError) {
         let c = try conn.handle(context, table: nil)
