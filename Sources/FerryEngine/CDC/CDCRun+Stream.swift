@@ -108,7 +108,9 @@ extension CDCRun {
         if batcher.pendingChanges >= settings.batchMaxRows || batcher.pendingBytes >= settings.batchMaxBytes {
             return true
         }
-        guard let first = batcher.firstChangeAt else { return false }
+        // Only transactions with nothing for these tables: nothing to apply, a position to confirm. Held back, it
+        // would keep the idle confirmation away for good (that waits for nothing pending).
+        guard let first = batcher.firstChangeAt else { return true }
         let age = Date().timeIntervalSince(first)
         guard age >= settings.batchMaxSeconds else { return false }
         if quiet || age >= 10 * settings.batchMaxSeconds { return true }
