@@ -23,10 +23,21 @@ extension CDCRun {
         let applier = makeApplier()
         defer { applier.stop() }
         var lastRequest = Date.distantPast
+        // The latest server position an idle event reported and that is not confirmed yet. The stream reports a
+        // position once; if a batch was pending or applying then, it is confirmed as soon as nothing is (else a
+        // quiet slot would wait for the server's next WAL, minutes on an idle database).
+        var idleEnd: LSN?
         while true {
             if stop.isStopped && !batcher.isInTransaction { break }
             let event = try stream.next(timeout: waitTime(applying: !applier.isIdle), gather: gatherTime())
             try recordApplied(try applier.collect(), stream: stream)
+            if let end = idleEnd, !batcher.hasPending, !batcher.isInTransaction, applier.isIdle {
+                try recordApplied(try applier.collect(), stream: stream)
+                if let applied = record?.appliedThrough, end > applied {
+                    try advance(to: end, commitTime: nil, stream: stream)
+                }
+                idleEnd = nil
+            }
             guard let event else {
                 // Nothing more arrived: the stream has caught up for now, so time alone decides.
                 if batchIsDue(quiet: true) { try flush(applier) }
@@ -59,6 +70,8 @@ extension CDCRun {
                     if let applied = record?.appliedThrough, walEnd > applied {
                         try advance(to: walEnd, commitTime: nil, stream: stream)
                     }
+                } else {
+                    idleEnd = max(idleEnd ?? walEnd, walEnd)
                 }
                 if let stopAt, walEnd >= stopAt { return }
             default:
