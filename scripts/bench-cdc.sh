@@ -174,8 +174,8 @@ for line in open(sys.argv[1]):
         o = json.loads(line)
     except ValueError:
         continue
-    if o.get("ts", "") < sys.argv[2]:
-        continue  # batches of the backlog caught up before the steady phase
+    if o.get("ts", "") <= sys.argv[2]:
+        continue  # batches of the backlog caught up before the steady phase (the last one can share its second)
     m = o.get("metadata", o)
     if "batch applied" in json.dumps(o) and m.get("max_lag_ms", "-") != "-":
         lags.append(float(m["max_lag_ms"]))
