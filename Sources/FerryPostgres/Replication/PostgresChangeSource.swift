@@ -20,6 +20,9 @@ public struct PostgresChangeSource: ChangeSource {
     public let slotName: String
     public let publicationName: String
 
+    /// Whether streams ask for binary values when every column allows it (off by default, see `openStream`).
+    public var binaryValues = false
+
     /// - Parameters:
     ///   - config: The database; its role needs REPLICATION (or superuser).
     ///   - slotName: The pipeline's replication slot (lower-case letters, digits and underscores).
@@ -126,7 +129,10 @@ public struct PostgresChangeSource: ChangeSource {
 
     public func openStream(from start: LSN, keys: [TableName: [String]]) throws(FerryError) -> any ChangeStream {
         try ReplicationErrors.checkSlotName(slotName)
-        let binary = binaryValuesAreReadable(Array(keys.keys))
+        // Binary values are off until a hang seen with them is understood: the engine's CDC workload test (a table
+        // with dropped columns, followed with --follow) never stopped its follower when the stream carried binary
+        // values (session 4 note). The decoding itself is tested (TupleBinary, the decoder, every native type).
+        let binary = binaryValues && binaryValuesAreReadable(Array(keys.keys))
         let conn = try connectForReplication()
         // publication_names is a string literal holding a list of (quoted) identifiers.
         let names = PostgresSQL.quoteIdent(publicationName).replacingOccurrences(of: "'", with: "''")

@@ -46,10 +46,13 @@ let everyTypeRows = """
     """
 
 /// A database with `sql` run, a publication over `tables` and the slot created (its snapshot closed at once).
-func replicatedDB(_ sql: String, tables: [String]) throws -> (PGTestDB, PostgresChangeSource) {
+func replicatedDB(
+    _ sql: String, tables: [String], binaryValues: Bool = false
+) throws -> (PGTestDB, PostgresChangeSource) {
     let db = try PGTestDB.make()
     try db.sql(sql)
-    let source = db.changeSource()
+    var source = db.changeSource()
+    source.binaryValues = binaryValues
     try source.preparePublication(tables: tables.map { TableName(parsing: $0) })
     try source.createSlot(temporary: false).close()
     return (db, source)
@@ -61,7 +64,8 @@ func replicatedDB(_ sql: String, tables: [String]) throws -> (PGTestDB, Postgres
         try streamsAsTheSnapshotReads("every_type", sql: everyTypeSQL, rows: everyTypeRows, binary: false)
     }
 
-    /// With only types Ferry reads natively, the stream asks for binary values, read exactly as binary COPY's.
+    /// With only types Ferry reads natively (and binary values turned on), the stream asks for binary values, read
+    /// exactly as binary COPY's.
     @Test func nativeTypesStreamInBinaryExactlyAsTheSnapshotReadsThem() throws {
         let native =
             "id, flag, small, medium, big, r4, r8, cents, wide, anynum, bignum, hundreds, name, vc, ch, nm, payload, "
@@ -75,7 +79,7 @@ func replicatedDB(_ sql: String, tables: [String]) throws -> (PGTestDB, Postgres
 
     /// Rows inserted, two of them moved to new keys, streamed: each streamed value equals the snapshot's.
     func streamsAsTheSnapshotReads(_ table: String, sql: String, rows rowsSQL: String, binary: Bool) throws {
-        let (db, source) = try replicatedDB(sql, tables: [table])
+        let (db, source) = try replicatedDB(sql, tables: [table], binaryValues: binary)
         defer { try? source.dropSlotAndPublication() }
         #expect(source.binaryValuesAreReadable([TableName(schema: "public", name: table)]) == binary)
         try db.sql(rowsSQL)
