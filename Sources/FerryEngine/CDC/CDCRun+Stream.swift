@@ -32,7 +32,7 @@ extension CDCRun {
             let event = try stream.next(timeout: waitTime(applying: !applier.isIdle), gather: gatherTime())
             try recordApplied(try applier.collect(), stream: stream)
             if let end = idleEnd, !batcher.hasPending, !batcher.isInTransaction, applier.isIdle {
-                try recordApplied(try applier.collect(), stream: stream)
+                try recordApplied(try applier.collect(), stream: stream)  // what finished since the collect above
                 if let applied = record?.appliedThrough, end > applied {
                     try advance(to: end, commitTime: nil, stream: stream)
                 }

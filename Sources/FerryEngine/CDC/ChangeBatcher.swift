@@ -250,8 +250,6 @@ enum ExtraColumns {
 
     static func count(_ spec: TableSpec) -> Int { columns(spec).count }
 
-    static let names: Set<String> = [deleted.name, lsn.name, syncedAt.name]
-
     /// Where Ferry's columns are in a table's shape, found once per relation rather than per row.
     struct Slots {
         var deleted: Int?

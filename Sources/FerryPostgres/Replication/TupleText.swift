@@ -139,8 +139,6 @@ enum TupleText {
     }
 
     /// `\x00ff10` -> `[0x00, 0xff, 0x10]`.
-    static func hexBytes(_ text: [UInt8]) -> [UInt8]? { text.withUnsafeBytes { hexBytes($0) } }
-
     static func hexBytes(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
         guard text.count >= 2, text.count % 2 == 0, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x")
         else { return nil }
@@ -167,11 +165,6 @@ enum TupleText {
     // MARK: Dates and timestamps (DateStyle=ISO), parsed from the bytes
 
     /// `YYYY-MM-DD[ BC]` -> days since 1970-01-01 (proleptic Gregorian; 1 BC is year 0, as PostgreSQL counts).
-    static func date(_ text: [UInt8]) throws(Failure) -> Int64 {
-        let result = text.withUnsafeBytes { raw in Result { () throws(Failure) -> Int64 in try date(raw) } }
-        return try result.get()
-    }
-
     static func date(_ text: UnsafeRawBufferPointer) throws(Failure) -> Int64 {
         var s = ByteScanner(text)
         if s.isInfinity { throw .infinity }
@@ -182,13 +175,6 @@ enum TupleText {
 
     /// `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM[:SS]]][ BC]` -> µs since 1970-01-01 UTC. Years beyond what 64-bit
     /// µs since 1970 can hold fail like the binary decoder's "out of range".
-    static func timestamp(_ text: [UInt8], zoned: Bool) throws(Failure) -> Int64 {
-        let result = text.withUnsafeBytes { raw in
-            Result { () throws(Failure) -> Int64 in try timestamp(raw, zoned: zoned) }
-        }
-        return try result.get()
-    }
-
     static func timestamp(_ text: UnsafeRawBufferPointer, zoned: Bool) throws(Failure) -> Int64 {
         let what = zoned ? "a timestamp with time zone" : "a timestamp"
         var s = ByteScanner(text)
