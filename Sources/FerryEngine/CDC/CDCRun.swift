@@ -138,10 +138,10 @@ struct CDCRun {
             for (key, p) in try load(missing, from: snapshot) { positions[key] = p }
         }
         var states: [ChangeBatcher.TableState] = []
-        for spec in specs {
+        for (spec, writer) in zip(specs, openWriters) {
             let key = ChangeBatcher.key(spec.name)
             guard let position = positions[key] else { continue }
-            let schema = try sourceSchema(spec)
+            let schema = Self.keepingDroppedColumns(try sourceSchema(spec), target: try writer.existingSchema())
             states.append(
                 ChangeBatcher.TableState(
                     spec: spec, position: position, schema: schema,
@@ -238,6 +238,20 @@ struct CDCRun {
     }
 
     /// The table's shape in the source (with the configured key), plus Ferry's own columns.
+    /// The source's shape plus the target's columns the source no longer has (dropped while no run was
+    /// streaming), nullable: those stay in the target, NULL in every row written from then on, as they do when
+    /// the drop arrives in the stream.
+    static func keepingDroppedColumns(_ schema: TableSchema, target: TableSchema?) -> TableSchema {
+        guard let target else { return schema }
+        var out = schema
+        for column in target.columns where schema.column(named: column.name) == nil {
+            var kept = column
+            kept.nullable = true
+            out.columns.append(kept)
+        }
+        return out
+    }
+
     private mutating func sourceSchema(_ spec: TableSpec) throws(FerryError) -> TableSchema {
         let key = ChangeBatcher.key(spec.name)
         if let known = schemas[key] { return known }

@@ -91,6 +91,10 @@ struct ChangeBatcher {
                     map.append(schema.columns.count - 1)
                 }
             }
+            // A dropped column gets no value from now on, whatever it declared.
+            for i in schema.columns.indices where !map.contains(i) && !extras.contains(i) {
+                schema.columns[i].nullable = true
+            }
             let keys = schema.primaryKey
             for key in keys where relation.column(named: key) == nil {
                 throw FerryError(

@@ -20,8 +20,9 @@ public struct PostgresChangeSource: ChangeSource {
     public let slotName: String
     public let publicationName: String
 
-    /// Whether streams ask for binary values when every column allows it (off by default, see `openStream`).
-    public var binaryValues = false
+    /// Whether streams ask for binary values when every column allows it (`binaryValuesAreReadable`). Binary
+    /// spares the server its output functions and Ferry the parsing; turning it off is for comparisons and tests.
+    public var binaryValues = true
 
     /// - Parameters:
     ///   - config: The database; its role needs REPLICATION (or superuser).
@@ -129,9 +130,6 @@ public struct PostgresChangeSource: ChangeSource {
 
     public func openStream(from start: LSN, keys: [TableName: [String]]) throws(FerryError) -> any ChangeStream {
         try ReplicationErrors.checkSlotName(slotName)
-        // Binary values are off by default until an engine-level test streams them through every target (a hang seen
-        // at the end of session 4 was that test's own fault; see the session note). The decoding itself is tested
-        // (TupleBinary, the decoder, every native type).
         let binary = binaryValues && binaryValuesAreReadable(Array(keys.keys))
         let conn = try connectForReplication()
         // publication_names is a string literal holding a list of (quoted) identifiers.
