@@ -63,17 +63,18 @@ public enum TimeText {
 
     /// Parses `YYYY-MM-DD`; also accepts a timestamp and keeps its date part.
     public static func parseDate(_ text: some StringProtocol) -> Int64? {
-        var p = Scanner(Array(text.utf8))
-        guard let y = p.int(), p.eat("-"), let m = p.int(), p.eat("-"), let d = p.int() else { return nil }
-        guard (1...12).contains(m), (1...31).contains(d) else { return nil }
-        return days(year: y, month: m, day: d)
+        scanning(text) { p in
+            guard let (y, m, d) = p.date(signedYear: true) else { return nil }
+            return days(year: y, month: m, day: d)
+        }
     }
 
     /// Parses `HH:MM[:SS[.ffffff]]` into microseconds since midnight.
     public static func parseTime(_ text: some StringProtocol) -> Int64? {
-        var p = Scanner(Array(text.utf8))
-        guard let t = p.time(), p.atEnd else { return nil }
-        return t
+        scanning(text) { p in
+            guard let t = p.time(), p.atEnd else { return nil }
+            return t
+        }
     }
 
     /// Parses `YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][Z|±HH[:MM]]`.
@@ -81,95 +82,44 @@ public enum TimeText {
     /// Returns microseconds since the epoch in UTC, shifting by the offset when one is present, and whether an
     /// offset was present.
     public static func parseTimestamp(_ text: some StringProtocol) -> (micros: Int64, hadZone: Bool)? {
-        var p = Scanner(Array(text.utf8))
-        guard let y = p.int(), p.eat("-"), let m = p.int(), p.eat("-"), let d = p.int() else { return nil }
-        guard (1...12).contains(m), (1...31).contains(d) else { return nil }
-        var micros = days(year: y, month: m, day: d) * microsPerDay
-        if p.atEnd { return (micros, false) }
-        guard p.eat("T") || p.eat(" ") || p.eat("t") else { return nil }
-        guard let t = p.time() else { return nil }
-        micros += t
-        if p.atEnd { return (micros, false) }
-        if p.eat("Z") || p.eat("z") { return p.atEnd ? (micros, true) : nil }
-        _ = p.eat(" ")
-        let sign: Int64
-        if p.eat("+") { sign = 1 } else if p.eat("-") { sign = -1 } else { return nil }
-        guard let oh = p.fixedInt(2) else { return nil }
-        var om: Int64 = 0
-        if p.eat(":") {
-            guard let v = p.fixedInt(2) else { return nil }
-            om = v
-        } else if let v = p.fixedInt(2) {
-            om = v
+        scanning(text) { p in
+            guard let (y, m, d) = p.date(signedYear: true) else { return nil }
+            var micros = days(year: y, month: m, day: d) * microsPerDay
+            if p.atEnd { return (micros, false) }
+            guard p.eat(UInt8(ascii: "T")) || p.eat(UInt8(ascii: " ")) || p.eat(UInt8(ascii: "t")),
+                let t = p.time()
+            else { return nil }
+            micros += t
+            if p.atEnd { return (micros, false) }
+            if p.eat(UInt8(ascii: "Z")) || p.eat(UInt8(ascii: "z")) { return p.atEnd ? (micros, true) : nil }
+            _ = p.eat(UInt8(ascii: " "))
+            let sign: Int64
+            if p.eat(UInt8(ascii: "+")) {
+                sign = 1
+            } else if p.eat(UInt8(ascii: "-")) {
+                sign = -1
+            } else {
+                return nil
+            }
+            guard let oh = p.digits(2) else { return nil }
+            var om: Int64 = 0
+            if p.eat(UInt8(ascii: ":")) {
+                guard let v = p.digits(2) else { return nil }
+                om = v
+            } else if let v = p.digits(2) {
+                om = v
+            }
+            guard p.atEnd else { return nil }
+            micros -= sign * (oh * 3600 + om * 60) * 1_000_000
+            return (micros, true)
         }
-        guard p.atEnd else { return nil }
-        micros -= sign * (oh * 3600 + om * 60) * 1_000_000
-        return (micros, true)
     }
 
-    private struct Scanner {
-        let bytes: [UInt8]
-        var i = 0
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
-        var atEnd: Bool { i >= bytes.count }
-
-        mutating func eat(_ c: Character) -> Bool {
-            guard i < bytes.count, let a = c.asciiValue, bytes[i] == a else { return false }
-            i += 1
-            return true
-        }
-
-        mutating func int() -> Int64? {
-            var neg = false
-            if i < bytes.count && bytes[i] == UInt8(ascii: "-") {
-                neg = true
-                i += 1
-            }
-            let start = i
-            var v: Int64 = 0
-            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39, i - start < 9 {
-                v = v * 10 + Int64(bytes[i] - 0x30)
-                i += 1
-            }
-            return i > start ? (neg ? -v : v) : nil
-        }
-
-        mutating func fixedInt(_ n: Int) -> Int64? {
-            guard i + n <= bytes.count else { return nil }
-            var v: Int64 = 0
-            for k in 0..<n {
-                let c = bytes[i + k]
-                guard c >= 0x30, c <= 0x39 else { return nil }
-                v = v * 10 + Int64(c - 0x30)
-            }
-            i += n
-            return v
-        }
-
-        mutating func time() -> Int64? {
-            guard let h = fixedInt(2), eat(":"), let mi = fixedInt(2) else { return nil }
-            var s: Int64 = 0
-            var frac: Int64 = 0
-            if eat(":") {
-                guard let v = fixedInt(2) else { return nil }
-                s = v
-                if eat(".") || eat(",") {
-                    var digits = 0
-                    while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
-                        if digits < 6 {
-                            frac = frac * 10 + Int64(bytes[i] - 0x30)
-                            digits += 1
-                        }
-                        i += 1
-                    }
-                    while digits < 6 {
-                        frac *= 10
-                        digits += 1
-                    }
-                }
-            }
-            guard h <= 24, mi < 60, s < 61 else { return nil }
-            return ((h * 60 + mi) * 60 + s) * 1_000_000 + frac
+    private static func scanning<T>(_ text: some StringProtocol, _ body: (inout TimeScanner) -> T?) -> T? {
+        var utf8 = Array(text.utf8)
+        return utf8.withUnsafeMutableBytes { raw in
+            var scanner = TimeScanner(UnsafeRawBufferPointer(raw))
+            return body(&scanner)
         }
     }
 }

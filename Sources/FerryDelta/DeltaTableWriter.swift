@@ -400,8 +400,13 @@ final class DeltaTableWriter: TableWriter {
         for file in files { try? FileManager.default.removeItem(atPath: dataPath(file.path)) }
     }
 
+    /// The table's fields, nullable where `incoming` is (a column the source dropped or made nullable gets
+    /// NULLs from now on), then `incoming`'s new fields.
     func mergedSchema(_ existing: StructType, _ incoming: StructType) -> StructType {
         var fields = existing.fields
+        for i in fields.indices where !fields[i].nullable && incoming.field(named: fields[i].name)?.nullable == true {
+            fields[i].nullable = true
+        }
         for f in incoming.fields where existing.field(named: f.name) == nil {
             var nullable = f
             nullable.nullable = true

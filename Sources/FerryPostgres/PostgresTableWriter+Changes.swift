@@ -224,7 +224,8 @@ extension PostgresTableWriter: ChangeWriter {
 
 extension PostgresWritePlanner {
     /// The DDL that makes the target fit a change set's schema, run inside the apply's transaction: `CREATE TABLE`
-    /// with the key and indexes when the table is missing, `ADD COLUMN` for new columns otherwise.
+    /// with the key and indexes when the table is missing, `ADD COLUMN` for new columns and `DROP NOT NULL` for
+    /// columns that may now be NULL otherwise.
     ///
     /// - Throws: a `.schema` error naming the column when a type change does not widen, and when the target has
     ///   no primary key or unique index on the key to upsert by.
@@ -238,7 +239,9 @@ extension PostgresWritePlanner {
             }
             return [createTable(target.name, withPrimaryKey: true)] + indexes
         }
-        let statements = try evolution(existing)
+        // A column the source dropped stays, NULL in the rows written from now on; so does one the source made
+        // nullable.
+        let statements = try evolution(existing) + droppingNotNull(existing)
         try checkUpsertKey(key)
         return statements
     }

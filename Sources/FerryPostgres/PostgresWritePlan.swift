@@ -259,6 +259,15 @@ struct PostgresWritePlanner {
         return statements
     }
 
+    /// `ALTER COLUMN … DROP NOT NULL` for the target's NOT NULL columns (keys aside) that the schema says may be
+    /// NULL.
+    func droppingNotNull(_ existing: PGTableInfo) -> [String] {
+        existing.columns.filter { column in
+            column.notNull && !existing.primaryKey.contains(column.name)
+                && schema.column(named: column.name)?.nullable == true
+        }.map { "ALTER TABLE \(qualified(target.name)) ALTER COLUMN \(q($0.name)) DROP NOT NULL" }
+    }
+
     func checkUpsertKey(_ key: [String]) throws(FerryError) {
         let wanted = Set(key)
         guard !key.isEmpty else {

@@ -26,6 +26,12 @@ extension SQLiteTableWriter: ChangeWriter {
         let existing = try existingSchema()
         var setup: [String] = []
         if let existing {
+            // A column the source dropped stays, NULL in the rows written from now on; so does one the source made
+            // nullable. SQLite cannot drop NOT NULL in place: the table is rebuilt, in the batch's transaction.
+            let relaxed = Set(
+                existing.columns.filter { !$0.nullable && schema.column(named: $0.name)?.nullable == true }.map(\.name)
+            ).subtracting(existing.primaryKey)
+            if !relaxed.isEmpty { setup += try rebuildSQL(existing, relaxing: relaxed) }
             setup += try evolution(from: existing, to: schema)
         } else {
             setup.append(createTableSQL(name, schema: schema))
@@ -102,5 +108,39 @@ extension SQLiteTableWriter: ChangeWriter {
             }
         }
         sqlite3_reset(stmt)
+    }
+
+    /// The statements that rebuild the table with `relaxed` columns no longer NOT NULL, the way SQLite's
+    /// documentation prescribes for constraint changes: a copy of the table, its rows, the swap, then its indexes.
+    func rebuildSQL(_ existing: TableSchema, relaxing relaxed: Set<String>) throws(FerryError) -> [String] {
+        let table = name
+        let copy = "_ferry_rebuild_" + name
+        let q = SQLiteTypes.quote
+        let named = try db.run("reading the indexes of \(name)") { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                arguments: [table]
+            ).map { (name: $0["name"] as String, sql: $0["sql"] as String) }
+        }
+        var parts = existing.columns.map { c in
+            q(c.name) + " " + (c.nativeType ?? SQLiteTypes.declaredType(for: c.type))
+                + (c.nullable || relaxed.contains(c.name) ? "" : " NOT NULL")
+        }
+        if !existing.primaryKey.isEmpty {
+            parts.append("PRIMARY KEY (" + existing.primaryKey.map(q).joined(separator: ", ") + ")")
+        }
+        let columns = existing.columns.map { q($0.name) }.joined(separator: ", ")
+        // Indexes SQLite made for UNIQUE constraints have no SQL of their own; they come back as unique indexes.
+        let explicit = Set(named.map(\.name))
+        let constraints = TableSchema(
+            columns: existing.columns, indexes: existing.indexes.filter { !explicit.contains($0.name) })
+        return [
+            "DROP TABLE IF EXISTS \(q(copy))",
+            "CREATE TABLE \(q(copy)) (" + parts.joined(separator: ", ") + ")",
+            "INSERT INTO \(q(copy)) (\(columns)) SELECT \(columns) FROM \(q(table))",
+            "DROP TABLE \(q(table))",
+            "ALTER TABLE \(q(copy)) RENAME TO \(q(table))",
+        ] + named.map(\.sql) + indexSQL(on: table, schema: constraints)
     }
 }

@@ -5,6 +5,7 @@ import FerrySQLite
 import FerryState
 import FerryTestKit
 import Foundation
+import GRDB
 import Testing
 
 @testable import FerryPostgres
@@ -104,6 +105,18 @@ import Testing
         }
 
         func sql(_ text: String) throws { try cluster.psql(text, database: srcDB) }
+
+        /// The SQLite target's indexes on `table` and whether each is unique (none for other targets).
+        func sqliteIndexes(_ table: String) throws -> [String] {
+            guard target == .sqlite else { return [] }
+            return try DatabaseQueue(path: dir.file("copy.db")).read { db in
+                try Row.fetchAll(db, sql: "PRAGMA index_list(\(table))").map { row in
+                    let columns = try Row.fetchAll(db, sql: "PRAGMA index_info(\(row["name"] as String))")
+                    return "\(row["name"] as String) unique=\(row["unique"] as Bool) "
+                        + columns.map { $0["name"] as String }.joined(separator: ",")
+                }.sorted()
+            }
+        }
 
         /// The target table's rows, rendered like `contents` renders a source (Delta through delta-rs).
         func targetContents(_ table: String) throws -> [[String]] {
@@ -239,12 +252,16 @@ import Testing
         let env = try Env(target)
         try env.sql(
             """
-            CREATE TABLE a (id integer PRIMARY KEY, gone integer, v text);
+            CREATE TABLE a (id integer PRIMARY KEY, gone integer NOT NULL, v text UNIQUE);
+            CREATE INDEX a_gone_v ON a (gone, v);
             INSERT INTO a SELECT g, g * 10, 'v' || g FROM generate_series(1, 4) g;
             """)
         _ = try await env.run(Self.specs(["a"]))
+        let indexesBefore = try env.sqliteIndexes("a")
+        // The run streams a change from before the drop (its relation has the column) and changes after it.
         try env.sql(
             """
+            UPDATE a SET v = 'before' WHERE id = 1;
             ALTER TABLE a DROP COLUMN gone;
             UPDATE a SET v = 'changed' WHERE id = 2;
             INSERT INTO a VALUES (5, 'five');
@@ -252,9 +269,14 @@ import Testing
             """)
         let result = try await env.run(Self.specs(["a"]))
         #expect(result.outcomes.allSatisfy { $0.status == .succeeded })
-        // Rows the stream did not touch keep their value; rows it wrote have none.
+        // Rows written after the drop have no value there (the column was NOT NULL: the target now allows NULL);
+        // the others keep theirs.
         let rows = try env.targetContents("a")
-        #expect(rows == [["1", "10", "v1"], ["2", "NULL", "changed"], ["4", "40", "v4"], ["5", "NULL", "five"]])
+        #expect(
+            rows == [["1", "10", "before"], ["2", "NULL", "changed"], ["4", "40", "v4"], ["5", "NULL", "five"]])
+        // SQLite rebuilds the table to drop NOT NULL; its indexes come back.
+        #expect(try env.sqliteIndexes("a") == indexesBefore)
+        if target == .sqlite { #expect(indexesBefore.count == 3, "key, UNIQUE (v), (gone, v): \(indexesBefore)") }
     }
 
     @Test func aSlotMovedOrDroppedBehindFerrysBackStopsTheRunInsteadOfSkipping() async throws {
@@ -276,6 +298,40 @@ import Testing
         result = try await env.pipeline().run(tables: Self.specs(["a"]), follow: false, stop: StopSignal())
         #expect(result.error?.message.contains("no longer exists") == true, "\(String(describing: result.error))")
         #expect(result.outcomes.allSatisfy { $0.status == .failed })
+    }
+
+    /// Changes to a published table the run leaves out (`--table`) reach the stream as transactions with nothing
+    /// for the pipeline; the slot must still be confirmed past them, or it holds WAL for good.
+    @Test func aFollowerConfirmsTheSlotPastTransactionsWithNothingForItsTables() async throws {
+        let env = try Env(.sqlite)
+        try env.sql("CREATE TABLE a (id integer PRIMARY KEY, v text); CREATE TABLE b (id integer PRIMARY KEY, w text);")
+        _ = try await env.run(Self.specs(["a", "b"]))
+        func confirmed() throws -> LSN {
+            LSN(
+                try env.cluster.psql(
+                    "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '\(env.slot)'",
+                    database: env.srcDB
+                ).trimmingCharacters(in: .whitespacesAndNewlines)) ?? .zero
+        }
+        _ = try await env.whileFollowing(Self.specs(["a"])) {
+            // The test cluster commits asynchronously; the server streams only flushed WAL.
+            let written = try #require(
+                LSN(
+                    try env.cluster.psql(
+                        """
+                        SET synchronous_commit = on;
+                        INSERT INTO b VALUES (1, 'one'); INSERT INTO b VALUES (2, 'two');
+                        SELECT pg_current_wal_flush_lsn();
+                        """, database: env.srcDB
+                    ).trimmingCharacters(in: .whitespacesAndNewlines)))
+            var now = try confirmed()
+            for _ in 0..<100 where now < written {
+                try await Task.sleep(for: .milliseconds(100))
+                now = try confirmed()
+            }
+            #expect(now >= written, "the slot stayed at \(now), behind \(written)")
+        }
+        #expect(try contents(SQLiteSource(path: env.dir.file("copy.db")), "b").isEmpty)
     }
 
     @Test func aFollowerReconnectsWhenItsConnectionIsKilled() async throws {

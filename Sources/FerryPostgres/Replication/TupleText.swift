@@ -166,7 +166,7 @@ enum TupleText {
 
     /// `YYYY-MM-DD[ BC]` -> days since 1970-01-01 (proleptic Gregorian; 1 BC is year 0, as PostgreSQL counts).
     static func date(_ text: UnsafeRawBufferPointer) throws(Failure) -> Int64 {
-        var s = ByteScanner(text)
+        var s = TimeScanner(text)
         if s.isInfinity { throw .infinity }
         let bc = s.dropSuffix(" BC")
         guard let days = s.date(bc: bc), s.atEnd else { throw .malformed(expected: "a date") }
@@ -177,7 +177,7 @@ enum TupleText {
     /// µs since 1970 can hold fail like the binary decoder's "out of range".
     static func timestamp(_ text: UnsafeRawBufferPointer, zoned: Bool) throws(Failure) -> Int64 {
         let what = zoned ? "a timestamp with time zone" : "a timestamp"
-        var s = ByteScanner(text)
+        var s = TimeScanner(text)
         if s.isInfinity { throw .infinity }
         let bc = s.dropSuffix(" BC")
         guard let days = s.date(bc: bc), s.eat(UInt8(ascii: " ")) else { throw .malformed(expected: what) }
@@ -195,98 +195,33 @@ enum TupleText {
     }
 }
 
-/// Reads the ISO forms of dates and times from bytes, front to back; the zone and a `BC` suffix are taken off
-/// the end first.
-private struct ByteScanner {
-    let bytes: UnsafeRawBufferPointer
-    var i = 0
-    var end: Int
-
-    init(_ bytes: UnsafeRawBufferPointer) {
-        self.bytes = bytes
-        self.end = bytes.count
-    }
-
-    var atEnd: Bool { i == end }
-
-    var isInfinity: Bool {
+/// What the change stream's text values add to the shared scanner: PostgreSQL's `infinity`, a `BC` suffix and a
+/// zone offset, taken off the end first.
+extension TimeScanner {
+    fileprivate var isInfinity: Bool {
         let start = bytes.first == UInt8(ascii: "-") ? 1 : 0
         return bytes.count - start == 8 && bytes[start...].elementsEqual("infinity".utf8)
     }
 
-    mutating func eat(_ c: UInt8) -> Bool {
-        guard i < end, bytes[i] == c else { return false }
-        i += 1
-        return true
-    }
-
-    mutating func dropSuffix(_ suffix: StaticString) -> Bool {
+    fileprivate mutating func dropSuffix(_ suffix: StaticString) -> Bool {
         let n = suffix.utf8CodeUnitCount
-        guard end - i >= n else { return false }
+        guard end - position >= n else { return false }
         for k in 0..<n where bytes[end - n + k] != suffix.utf8Start[k] { return false }
         end -= n
         return true
     }
 
-    /// Exactly `n` digits.
-    mutating func digits(_ n: Int) -> Int64? {
-        guard end - i >= n else { return nil }
-        var v: Int64 = 0
-        for k in 0..<n {
-            let d = bytes[i + k] &- 0x30
-            guard d < 10 else { return nil }
-            v = v * 10 + Int64(d)
-        }
-        i += n
-        return v
-    }
-
-    /// `YYYY-MM-DD` (a year of one to nine digits) as days since 1970-01-01.
-    mutating func date(bc: Bool) -> Int64? {
-        var year: Int64 = 0
-        let start = i
-        while i < end, case let d = bytes[i] &- 0x30, d < 10 {
-            year = year * 10 + Int64(d)
-            i += 1
-        }
-        guard i > start, i - start <= 9, eat(UInt8(ascii: "-")), let month = digits(2), eat(UInt8(ascii: "-")),
-            let day = digits(2), (1...12).contains(month), (1...31).contains(day)
-        else { return nil }
+    /// `YYYY-MM-DD` as days since 1970-01-01 (proleptic Gregorian; 1 BC is year 0, as PostgreSQL counts).
+    fileprivate mutating func date(bc: Bool) -> Int64? {
+        guard let (year, month, day) = date(signedYear: false) else { return nil }
         return TimeText.days(year: bc ? 1 - year : year, month: month, day: day)
     }
 
-    /// `HH:MM[:SS[.f…]]` as µs since midnight (digits past the sixth are ignored, as `TimeText` does).
-    mutating func time() -> Int64? {
-        guard let h = digits(2), eat(UInt8(ascii: ":")), let m = digits(2) else { return nil }
-        var s: Int64 = 0
-        var fraction: Int64 = 0
-        if eat(UInt8(ascii: ":")) {
-            guard let v = digits(2) else { return nil }
-            s = v
-            if eat(UInt8(ascii: ".")) {
-                var count = 0
-                while i < end, case let d = bytes[i] &- 0x30, d < 10 {
-                    if count < 6 {
-                        fraction = fraction * 10 + Int64(d)
-                        count += 1
-                    }
-                    i += 1
-                }
-                while count < 6 {
-                    fraction *= 10
-                    count += 1
-                }
-            }
-        }
-        guard h <= 24, m < 60, s < 61 else { return nil }
-        return ((h * 60 + m) * 60 + s) * 1_000_000 + fraction
-    }
-
     /// Takes `+HH`, `-HH:MM` or `+HH:MM:SS` off the end: seconds east of UTC.
-    mutating func dropZoneOffset() -> Int64? {
+    fileprivate mutating func dropZoneOffset() -> Int64? {
         var sign = end - 1
-        while sign > i, bytes[sign] != UInt8(ascii: "+"), bytes[sign] != UInt8(ascii: "-") { sign -= 1 }
-        guard sign > i else { return nil }
+        while sign > position, bytes[sign] != UInt8(ascii: "+"), bytes[sign] != UInt8(ascii: "-") { sign -= 1 }
+        guard sign > position else { return nil }
         let fields = end - sign - 1
         guard fields == 2 || fields == 5 || fields == 8 else { return nil }
         var seconds: Int64 = 0
