@@ -154,7 +154,6 @@ extension ReplicationRun {
         defer { signals?.cancel() }
         let pipeline = CDCPipeline(
             source: Wiring.changeSource(pg, settings: config.settings),
-            catalog: Wiring.source(config.source, settings: config.settings),
             destination: Wiring.destination(
                 config.target, settings: config.settings, runStartedAt: Int64(now.timeIntervalSince1970 * 1000),
                 tables: config.tables, runId: runId),

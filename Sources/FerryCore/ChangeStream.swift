@@ -94,6 +94,8 @@ public protocol ChangeSource: Sendable {
     /// Checks that `tables` can be streamed (server settings, privileges, replica identity) without changing
     /// anything; throws an error naming what to fix.
     func checkReadiness(tables: [TableName]) throws(FerryError)
+    /// `table` as the stream carries it: its columns (those the stream has values for), key and indexes.
+    func describe(_ table: TableName) throws(FerryError) -> TableSchema
     /// Makes the publication cover `tables` (creating it when missing).
     func preparePublication(tables: [TableName]) throws(FerryError)
     /// The slot's state, `nil` when it does not exist.

@@ -12,6 +12,8 @@ struct PGColumnInfo: Sendable, Hashable {
     var type: ColumnType
     /// Not one of the binary-mapped types: read as `col::text`, written through a text cast.
     var viaText: Bool
+    /// A stored generated column (`GENERATED ALWAYS AS … STORED`), which logical replication does not carry.
+    var generated = false
 }
 
 /// A table (or view) as the catalog describes it.
@@ -38,6 +40,16 @@ struct PGTableInfo: Sendable {
     }
 
     func column(named name: String) -> PGColumnInfo? { columns.first { $0.name == name } }
+
+    /// The table as a change stream carries it: pgoutput (before PostgreSQL 18) leaves stored generated columns
+    /// out, so CDC leaves them out of the snapshot too, and the indexes that use them.
+    var streamedColumns: PGTableInfo {
+        var out = self
+        out.columns.removeAll(where: \.generated)
+        let kept = Set(out.columns.map(\.name))
+        out.indexes.removeAll { !$0.columns.allSatisfy(kept.contains) }
+        return out
+    }
 }
 
 /// Reads table definitions from `pg_catalog`, inside whatever transaction (snapshot) the connection has open.
@@ -97,21 +109,21 @@ enum PostgresCatalog {
             SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
                    CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,
                    CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,
-                   a.attnotnull OR (t.typtype = 'd' AND t.typnotnull)
+                   a.attnotnull OR (t.typtype = 'd' AND t.typnotnull), a.attgenerated <> ''
             FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
             WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum
             """, [oidText], context: context, table: label)
         var columns: [PGColumnInfo] = []
         for row in columnRows.rows {
-            guard row.count == 5, let name = row[0], let format = row[1], let typeOID = row[2].flatMap({ UInt32($0) }),
+            guard row.count == 6, let name = row[0], let format = row[1], let typeOID = row[2].flatMap({ UInt32($0) }),
                 let typmod = row[3].flatMap({ Int32($0) })
             else { continue }
             let (type, viaText) = PostgresTypes.columnType(oid: typeOID, typmod: typmod)
             columns.append(
                 PGColumnInfo(
                     name: name, formatType: format, typeOID: typeOID, typmod: typmod, notNull: row[4] == "t",
-                    type: type, viaText: viaText))
+                    type: type, viaText: viaText, generated: row[5] == "t"))
         }
         let keyRows = try conn.execParams(
             """

@@ -17,9 +17,9 @@ public struct PostgresSource: Source {
 
     /// Opens `table` in a new `REPEATABLE READ READ ONLY` transaction; with `snapshot`, the transaction imports
     /// that exported snapshot (`SET TRANSACTION SNAPSHOT`) so it sees exactly what a replication slot's creation
-    /// saw.
+    /// saw. `streamedColumnsOnly` reads the table as a change stream carries it (`PGTableInfo.streamedColumns`).
     static func openReader(
-        _ table: TableName, config: PostgresConnectionConfig, snapshot: String?
+        _ table: TableName, config: PostgresConnectionConfig, snapshot: String?, streamedColumnsOnly: Bool = false
     ) throws(FerryError) -> PostgresTableReader {
         let conn = try PGConnection(config: config)
         do throws(FerryError) {
@@ -41,7 +41,7 @@ public struct PostgresSource: Source {
                     "table \(resolved) does not exist in the source (check the name and schema in the config)",
                     table: table.description)
             }
-            return PostgresTableReader(conn: conn, info: info)
+            return PostgresTableReader(conn: conn, info: streamedColumnsOnly ? info.streamedColumns : info)
         } catch {
             conn.close()
             throw error

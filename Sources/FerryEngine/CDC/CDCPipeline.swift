@@ -33,8 +33,6 @@ public struct CDCResult: Sendable {
 /// a crash at any point replays at most what the targets will recognise and skip.
 public struct CDCPipeline: Sendable {
     public var source: any ChangeSource
-    /// Reads table definitions (primary keys) from the source.
-    public var catalog: any Source
     public var destination: any Destination
     public var store: StateStore
     public var settings: CDCSettings
@@ -46,13 +44,12 @@ public struct CDCPipeline: Sendable {
     public var logger: Logger
 
     public init(
-        source: any ChangeSource, catalog: any Source, destination: any Destination, store: StateStore,
+        source: any ChangeSource, destination: any Destination, store: StateStore,
         settings: CDCSettings, retry: RetryPolicy = RetryPolicy(maxRetries: 3), force: Bool = false,
         confirmation: (any ReplaceConfirmation)? = nil,
         observer: (any ProgressObserver)? = nil, logger: Logger = Logger(label: "ferry")
     ) {
         self.source = source
-        self.catalog = catalog
         self.destination = destination
         self.store = store
         self.settings = settings

@@ -237,7 +237,6 @@ struct CDCRun {
         return positions
     }
 
-    /// The table's shape in the source (with the configured key), plus Ferry's own columns.
     /// The source's shape plus the target's columns the source no longer has (dropped while no run was
     /// streaming), nullable: those stay in the target, NULL in every row written from then on, as they do when
     /// the drop arrives in the stream.
@@ -252,12 +251,11 @@ struct CDCRun {
         return out
     }
 
+    /// The table as the stream carries it (with the configured key), plus Ferry's own columns.
     private mutating func sourceSchema(_ spec: TableSpec) throws(FerryError) -> TableSchema {
         let key = ChangeBatcher.key(spec.name)
         if let known = schemas[key] { return known }
-        let reader = try pipeline.catalog.openReader(spec.name)
-        defer { reader.close() }
-        var schema = try TablePlanner(spec: spec).effectiveSchema(reader.schema)
+        var schema = try TablePlanner(spec: spec).effectiveSchema(try pipeline.source.describe(spec.name))
         if schema.primaryKey.isEmpty {
             throw FerryError(
                 .schema,

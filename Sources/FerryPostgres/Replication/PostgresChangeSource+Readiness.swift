@@ -133,10 +133,10 @@ extension PostgresChangeSource {
         }
         let existing = try conn.execParams(
             """
-            SELECT puballtables, pubinsert AND pubupdate AND pubdelete AND pubtruncate
+            SELECT puballtables, pubinsert AND pubupdate AND pubdelete AND pubtruncate, pubviaroot
             FROM pg_catalog.pg_publication WHERE pubname = $1
             """, [publicationName], context: context)
-        guard let row = existing.rows.first, row.count == 2 else {
+        guard let row = existing.rows.first, row.count == 3 else {
             guard !wanted.isEmpty else { return }
             try conn.exec(
                 "CREATE PUBLICATION \(publication) FOR TABLE "
@@ -149,6 +149,19 @@ extension PostgresChangeSource {
                 .config,
                 "publication \(publicationName) does not publish every kind of change; run: ALTER PUBLICATION "
                     + "\(publication) SET (publish = 'insert, update, delete, truncate');")
+        }
+        if row[2] != "t" {
+            // Without it, a partitioned table's changes arrive under its partitions' names, which no table of the
+            // pipeline has: they would be lost.
+            let partitioned = try conn.execParams(
+                "SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid = ANY($1::regclass[]) AND c.relkind = 'p'",
+                [PostgresRelationCatalog.arrayLiteral(wanted.map(PostgresSQL.qualifiedName))], context: context)
+            if !partitioned.rows.isEmpty {
+                throw FerryError(
+                    .config,
+                    "publication \(publicationName) publishes partitioned tables under their partitions' names; "
+                        + "run: ALTER PUBLICATION \(publication) SET (publish_via_partition_root = true);")
+            }
         }
         if row[0] == "t" { return }
         let members = try conn.execParams(

@@ -126,6 +126,12 @@ public struct PostgresChangeSource: ChangeSource {
         return String(slot.prefix(63 - suffix.utf8.count)) + suffix
     }
 
+    public func describe(_ table: TableName) throws(FerryError) -> TableSchema {
+        let reader = try PostgresSource.openReader(table, config: config, snapshot: nil, streamedColumnsOnly: true)
+        defer { reader.close() }
+        return reader.schema
+    }
+
     // MARK: Stream
 
     public func openStream(from start: LSN, keys: [TableName: [String]]) throws(FerryError) -> any ChangeStream {

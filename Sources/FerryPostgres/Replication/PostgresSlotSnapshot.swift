@@ -35,10 +35,11 @@ public final class PostgresSlotSnapshot: SlotSnapshot, @unchecked Sendable {
     deinit { close() }
 
     /// Opens `table` in a `REPEATABLE READ READ ONLY` transaction that imports the slot's snapshot: it sees every
-    /// transaction committed before `consistentPoint` and none after.
+    /// transaction committed before `consistentPoint` and none after, and the columns the stream carries.
     public func openReader(_ table: TableName) throws(FerryError) -> any TableReader {
         do throws(FerryError) {
-            return try PostgresSource.openReader(table, config: config, snapshot: snapshotName)
+            return try PostgresSource.openReader(
+                table, config: config, snapshot: snapshotName, streamedColumnsOnly: true)
         } catch let error where error.sqlState == "22023" {
             throw FerryError(
                 .integrity,

@@ -178,6 +178,21 @@ import Testing
         }
     }
 
+    @Test func aPublicationThatWouldNamePartitionsInsteadOfTheirTableIsRefused() throws {
+        let db = try PGTestDB.make()
+        try db.sql(
+            """
+            CREATE TABLE p (id int PRIMARY KEY) PARTITION BY RANGE (id);
+            CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (100);
+            CREATE PUBLICATION ferry_pub FOR TABLE p;
+            """)
+        let source = db.changeSource()
+        let refused = #expect(throws: FerryError.self) { try source.preparePublication(tables: [TableName(name: "p")]) }
+        #expect(refused?.message.contains("SET (publish_via_partition_root = true)") == true)
+        try db.sql("ALTER PUBLICATION ferry_pub SET (publish_via_partition_root = true)")
+        try source.preparePublication(tables: [TableName(name: "p")])
+    }
+
     @Test func thePublicationIsCreatedExtendedAndDropped() throws {
         let db = try PGTestDB.make()
         try db.sql("CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY);")
