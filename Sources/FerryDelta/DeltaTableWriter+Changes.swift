@@ -7,7 +7,8 @@ import Foundation
 /// With deletion vectors (the default), the commit marks the rows touched keys held in their files' vectors and
 /// adds the new rows; without, it removes the files that held touched keys and adds their rewritten survivors and
 /// the new rows. Either way it carries the position as the pipeline's `txn`: the data and the position land in
-/// one atomic step, and a replay after a crash finds its position already in the log and writes nothing.
+/// one atomic step, and a replay after a crash finds its position already in the log and writes nothing. (The
+/// parts of a transaction too big for one batch carry no `txn`: see `ChangePosition.partOf`.)
 extension DeltaTableWriter: ChangeWriter {
     /// Rows per batch while writing a change set's rows (memory: one batch on top of the change set).
     static let changeBatchRows = 4096
@@ -22,10 +23,14 @@ extension DeltaTableWriter: ChangeWriter {
         }
     }
 
-    func apply(_ changes: ChangeSet, schema: TableSchema, position: LSN, pipeline: String) throws(FerryError) -> Bool {
+    func apply(
+        _ changes: ChangeSet, schema: TableSchema, at position: ChangePosition, pipeline: String
+    ) throws(FerryError) -> Bool {
         let current = try loadSnapshot()
         let appId = Self.changeAppId(pipeline)
-        if let done = current?.transactionVersion(appId: appId), LSN(rawValue: UInt64(bitPattern: done)) >= position {
+        if let done = current?.transactionVersion(appId: appId),
+            position.isHeld(by: LSN(rawValue: UInt64(bitPattern: done)))
+        {
             return false
         }
         guard !schema.primaryKey.isEmpty else {
@@ -97,7 +102,7 @@ extension DeltaTableWriter: ChangeWriter {
             let committed = try commitChanges(
                 changes, schema: schema, current: current, partitions: partitions, removed: removed,
                 added: marked.added + added,
-                transaction: SetTransaction(appId: appId, version: Int64(bitPattern: position.rawValue)),
+                transaction: position.stored.map { SetTransaction(appId: appId, version: Int64(bitPattern: $0.rawValue)) },
                 parameters: ["pipeline": .string(pipeline), "position": .string(position.description)])
             if !committed { deleteUncommitted(added, vectorFile: marked.vectorFile) }
             if committed && options.deletionVectors { try compactIfDue() }
@@ -118,7 +123,7 @@ extension DeltaTableWriter: ChangeWriter {
     /// `transaction`; `false` when the log already holds the transaction (another writer applied it meanwhile).
     private func commitChanges(
         _ changes: ChangeSet, schema: TableSchema, current: Snapshot?, partitions: [String], removed: [AddFile],
-        added: [AddFile], transaction: SetTransaction, parameters: [String: JSONValue]
+        added: [AddFile], transaction: SetTransaction?, parameters: [String: JSONValue]
     ) throws(FerryError) -> Bool {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var actions = schemaActions(

@@ -25,8 +25,10 @@ extension PostgresTableWriter: ChangeWriter {
         return try storedPosition(pipeline: pipeline, lock: false)
     }
 
-    func apply(_ changes: ChangeSet, schema: TableSchema, position: LSN, pipeline: String) throws(FerryError) -> Bool {
-        if let done = try appliedPosition(pipeline: pipeline), done >= position { return false }
+    func apply(
+        _ changes: ChangeSet, schema: TableSchema, at position: ChangePosition, pipeline: String
+    ) throws(FerryError) -> Bool {
+        if let done = try appliedPosition(pipeline: pipeline), position.isHeld(by: done) { return false }
         guard !schema.primaryKey.isEmpty else {
             throw FerryError(
                 .schema, "change streams need a primary key to apply updates and deletes", table: label)
@@ -47,10 +49,10 @@ extension PostgresTableWriter: ChangeWriter {
         }
     }
 
-    /// Everything but BEGIN and COMMIT; `false` when the stored position turns out to be at `position` or later
-    /// (another writer got there first).
+    /// Everything but BEGIN and COMMIT; `false` when the stored position turns out to hold `position` (another
+    /// writer got there first).
     private func applyInTransaction(
-        _ changes: ChangeSet, schema: TableSchema, position: LSN, pipeline: String
+        _ changes: ChangeSet, schema: TableSchema, position: ChangePosition, pipeline: String
     ) throws(FerryError) -> Bool {
         try conn.exec(
             """
@@ -58,7 +60,7 @@ extension PostgresTableWriter: ChangeWriter {
                 "position" pg_lsn NOT NULL, updated_at timestamptz NOT NULL, PRIMARY KEY (pipeline, table_name))
             """, context: "creating \(schemaName).\(Self.positionsTable)", table: label)
         // Locks the position row (when there is one), so two appliers of the same pipeline take turns.
-        if let done = try storedPosition(pipeline: pipeline, lock: true), done >= position { return false }
+        if let done = try storedPosition(pipeline: pipeline, lock: true), position.isHeld(by: done) { return false }
         for sql in try planner(schema: schema, mode: .upsert(key: schema.primaryKey)).changeSetDefinition() {
             try conn.exec(sql, context: "preparing \(label) for changes", table: label)
         }
@@ -104,6 +106,7 @@ extension PostgresTableWriter: ChangeWriter {
         for sql in statements {
             try conn.exec(sql, context: "applying changes to \(label)", table: label)
         }
+        guard let position = position.stored else { return true }
         let stored = try conn.execParams(
             """
             INSERT INTO \(positions) AS p (pipeline, table_name, "position", updated_at)

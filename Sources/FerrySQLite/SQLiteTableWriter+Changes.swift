@@ -17,8 +17,10 @@ extension SQLiteTableWriter: ChangeWriter {
         }
     }
 
-    func apply(_ changes: ChangeSet, schema: TableSchema, position: LSN, pipeline: String) throws(FerryError) -> Bool {
-        if let done = try appliedPosition(pipeline: pipeline), done >= position { return false }
+    func apply(
+        _ changes: ChangeSet, schema: TableSchema, at position: ChangePosition, pipeline: String
+    ) throws(FerryError) -> Bool {
+        if let done = try appliedPosition(pipeline: pipeline), position.isHeld(by: done) { return false }
         guard !schema.primaryKey.isEmpty else {
             throw FerryError(
                 .schema, "change streams need a primary key to apply updates and deletes", table: tableLabel)
@@ -70,17 +72,20 @@ extension SQLiteTableWriter: ChangeWriter {
                 if changes.truncated { try db.execute(sql: "DELETE FROM \(SQLiteTypes.quote(table))") }
                 if let deleteBatch { try Self.execute(db, deleteSQL, deleteBatch) }
                 for (sql, batch) in upsertBatches { try Self.execute(db, sql, batch) }
-                try db.execute(
-                    sql: """
-                        INSERT INTO \(Self.positionsTable) (pipeline, table_name, position, updated_at) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (pipeline, table_name) DO UPDATE SET position = excluded.position,
-                            updated_at = excluded.updated_at
-                        """,
-                    arguments: [
-                        pipeline, table, Int64(bitPattern: position.rawValue),
-                        TimeText.formatTimestamp(
-                            micros: Int64(Date().timeIntervalSince1970 * 1_000_000), zoned: true),
-                    ])
+                if let stored = position.stored {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO \(Self.positionsTable) (pipeline, table_name, position, updated_at)
+                            VALUES (?, ?, ?, ?)
+                            ON CONFLICT (pipeline, table_name) DO UPDATE SET position = excluded.position,
+                                updated_at = excluded.updated_at
+                            """,
+                        arguments: [
+                            pipeline, table, Int64(bitPattern: stored.rawValue),
+                            TimeText.formatTimestamp(
+                                micros: Int64(Date().timeIntervalSince1970 * 1_000_000), zoned: true),
+                        ])
+                }
                 try db.execute(sql: "COMMIT")
             } catch {
                 try? db.execute(sql: "ROLLBACK")

@@ -14,7 +14,7 @@ import Testing
         var lake: String { dir.file("lake") }
         var env: [String: String] { ["SOURCE_DB_USER": cluster.superuser] }
 
-        init(tables: String, target: String? = nil, user: String? = nil) throws {
+        init(tables: String, target: String? = nil, user: String? = nil, cdc: String = "") throws {
             cluster = try PostgresCluster.shared()
             db = try cluster.createDatabase()
             slot = "cli_" + db.replacingOccurrences(of: "ferry_test_", with: "")
@@ -23,7 +23,7 @@ import Testing
                 databases:
                   source: {type: postgres, host: \(cluster.host), port: \(cluster.port), database: \(db),
                            cdc: {slot_name: \(slot), publication_name: \(slot)_pub, batch_max_rows: 3000,
-                                 batch_max_seconds: 0.3}}
+                                 batch_max_seconds: 0.3\(cdc)}}
                   target: \(targetYAML)
                 tables:
                 \(tables)
@@ -125,6 +125,46 @@ import Testing
         #expect(try Self.deltaDigest(s.lake + "/events") == target, "the follower did not apply the change")
         follower.kill(SIGTERM)
         #expect(follower.wait() == 0)
+    }
+
+    /// A transaction bigger than a batch is applied in parts; killed between parts, the follower leaves the target
+    /// with some of the transaction, and the next run applies it whole again: exact.
+    @Test func killedMidWayThroughAHugeTransactionRestartsExact() throws {
+        let s = try Setup(tables: "  - {name: public.events, sync_mode: cdc}", cdc: ", batch_max_memory: 1MB")
+        _ = try s.sql(
+            """
+            CREATE TABLE events (id bigint PRIMARY KEY, v integer NOT NULL, note text);
+            INSERT INTO events SELECT g, 0, 'n' || g FROM generate_series(1, 20000) g;
+            """)
+        #expect(try s.ferry(["run"]).status == 0)
+        let log = s.lake + "/events/_delta_log"
+        func commits() throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: log).count { $0.hasSuffix(".json") }
+        }
+        let before = try commits()
+        _ = try s.sql(
+            """
+            BEGIN;
+            UPDATE events SET v = v + 1, note = repeat('y', 200) || id;
+            UPDATE events SET v = v + 1 WHERE id % 2 = 0;
+            INSERT INTO events SELECT g, 7, NULL FROM generate_series(30001, 40000) g;
+            DELETE FROM events WHERE id % 9 = 0;
+            COMMIT;
+            """)
+        let child = try FerryBinary.start(["run", "--follow", "--config", s.config], environment: s.env)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, try commits() < before + 2 { Thread.sleep(forTimeInterval: 0.01) }
+        child.kill()
+        #expect(child.wait() == 128 + SIGKILL, "the follower ended before the kill; the test would prove nothing")
+        #expect(try commits() >= before + 2, "no part of the transaction was applied before the kill")
+        let expected = try s.sql("SELECT count(*), sum(v), sum(length(coalesce(note, ''))) FROM events")
+        #expect(try Self.deltaDigest(s.lake + "/events") != expected, "the kill came after the whole transaction")
+
+        let again = try s.ferry(["run"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try Self.deltaDigest(s.lake + "/events") == expected)
+        let versions = try Self.txnVersions(s.lake + "/events")
+        #expect(versions == versions.sorted() && Set(versions).count == versions.count, "\(versions)")
     }
 
     @Test func statusShowsTheSlotAndCleanupDropsIt() throws {

@@ -56,6 +56,11 @@ extension CDCRun {
                     return
                 }
                 if batchIsDue() { try flush(applier) }
+            case .row:
+                // A transaction bigger than a batch's memory is applied in parts, so memory stays bounded.
+                if batcher.isInTransaction && batcher.pendingBytes >= pipeline.settings.batchMaxBytes {
+                    try flush(applier)
+                }
             case .idle(let walEnd):
                 // The server's position may be confirmed only once everything received is applied. At the stop
                 // position, apply and wait; otherwise only confirm when nothing is pending or being applied: a
@@ -149,13 +154,14 @@ extension CDCRun {
             for table in batch.tables {
                 guard let writer = writers[table.key] else { continue }
                 do throws(FerryError) {
-                    try writer.apply(table.changes, schema: table.schema, position: batch.end, pipeline: slot)
+                    try writer.apply(table.changes, schema: table.schema, at: batch.position, pipeline: slot)
                 } catch {
                     throw error.forTable(table.label)
                 }
+                guard let end = batch.end else { continue }
                 records.append(
                     CDCTableRecord(
-                        slotName: slot, table: table.label, position: batch.end, lastCommitAt: commitAt,
+                        slotName: slot, table: table.label, position: end, lastCommitAt: commitAt,
                         changesApplied: table.count))
             }
             try store.saveCDCTables(records)
@@ -171,20 +177,29 @@ extension CDCRun {
     /// Takes note of applied batches: counters, the pipeline's position, then the slot's confirmation.
     private mutating func recordApplied(_ batches: [CDCBatch], stream: any ChangeStream) throws(FerryError) {
         for batch in batches {
+            guard let end = batch.end else {
+                log.info(
+                    "part of a transaction applied",
+                    metadata: [
+                        "position": "\(batch.position)",
+                        "changes": "\(batch.tables.reduce(0) { $0 + $1.count })", "tables": "\(batch.tables.count)",
+                    ])
+                continue
+            }
             for table in batch.tables {
-                batcher.advance(table.key, to: batch.end)
+                batcher.advance(table.key, to: end)
                 applied[table.key, default: 0] += table.count
                 pipeline.observer?.progress(table: table.label, rows: applied[table.key] ?? 0, bytes: 0)
             }
             let commitAt = batch.commitTime.map(CDCBatch.date(micros:))
-            try advance(to: batch.end, commitTime: commitAt, stream: stream)
+            try advance(to: end, commitTime: commitAt, stream: stream)
             guard !batch.tables.isEmpty else { continue }
             let now = (batch.appliedAt ?? Date()).timeIntervalSince1970 * 1000
             let lag = { (micros: Int64?) in micros.map { String(format: "%.0f", now - Double($0) / 1000) } ?? "-" }
             log.info(
                 "batch applied",
                 metadata: [
-                    "lsn": "\(batch.end)", "changes": "\(batch.tables.reduce(0) { $0 + $1.count })",
+                    "lsn": "\(end)", "changes": "\(batch.tables.reduce(0) { $0 + $1.count })",
                     "tables": "\(batch.tables.count)", "lag_ms": "\(lag(batch.commitTime))",
                     "max_lag_ms": "\(lag(batch.firstCommitTime))",
                 ])

@@ -134,6 +134,9 @@ struct ChangeBatcher {
     private(set) var batchCommitTime: Int64?
     /// Source commit time of the first transaction of the pending batch (its oldest change).
     private(set) var batchFirstCommitTime: Int64?
+    /// Changes per table in the parts already taken from the transaction in progress: the batch that ends the
+    /// transaction counts them and records those tables' positions.
+    private var carried: [String: Int64] = [:]
 
     init(tables: [TableState]) {
         self.tables = Dictionary(uniqueKeysWithValues: tables.map { (Self.key($0.spec.name), $0) })
@@ -185,13 +188,29 @@ struct ChangeBatcher {
     }
 
     /// Takes the pending batch: each touched table's change set with the shape to apply it with, and the position
-    /// it reaches.
+    /// it reaches. Inside a transaction (one too big for a batch), it takes what is folded so far as a part of that
+    /// transaction.
     mutating func take() -> CDCBatch? {
-        guard let end = batchEnd else { return nil }
-        var batch = CDCBatch(end: end, commitTime: batchCommitTime, firstCommitTime: batchFirstCommitTime, tables: [])
+        let position: ChangePosition
+        if inTransaction {
+            guard pendingChanges > 0 else { return nil }
+            position = .partOf(commit: commitLSN)
+        } else {
+            guard let end = batchEnd else { return nil }
+            position = .through(end)
+        }
+        var batch = CDCBatch(
+            position: position, commitTime: batchCommitTime, firstCommitTime: batchFirstCommitTime, tables: [])
         // Keys first: taking mutates `tables`, which must not be copied while its keys are iterated.
-        for key in Array(tables.keys) where tables[key]?.builder.isEmpty == false {
-            guard let (changes, count) = tables[key]?.take(), let state = tables[key] else { continue }
+        for key in Array(tables.keys)
+        where tables[key]?.builder.isEmpty == false || (!inTransaction && carried[key] != nil) {
+            guard let (changes, taken) = tables[key]?.take(), let state = tables[key] else { continue }
+            var count = taken
+            if inTransaction {
+                carried[key, default: 0] += count
+            } else {
+                count += carried.removeValue(forKey: key) ?? 0
+            }
             var set = changes
             // Rows folded before a column was added are shorter than the table now is: the new column is NULL.
             let width = state.schema.columns.count
@@ -219,8 +238,9 @@ struct ChangeBatcher {
     }
 }
 
-/// A micro-batch of whole transactions: each touched table's change set with the shape to apply it with, and the
-/// position (end LSN of its last transaction) the targets hold once it is applied.
+/// A micro-batch of whole transactions (or a part of one too big for a batch): each touched table's change set with
+/// the shape to apply it with, and the position (end LSN of its last transaction) the targets hold once it is
+/// applied.
 struct CDCBatch {
     struct Table {
         var key: String
@@ -229,13 +249,16 @@ struct CDCBatch {
         var schema: TableSchema
         var count: Int64
     }
-    var end: LSN
+    var position: ChangePosition
     /// Source commit times (µs since 1970) of the batch's last and first transactions.
     var commitTime: Int64?
     var firstCommitTime: Int64?
     var tables: [Table]
     /// When the targets committed the batch (its changes became visible there), set by the applier.
     var appliedAt: Date?
+
+    /// The end of the batch's last transaction; `nil` for a part of a transaction.
+    var end: LSN? { position.stored }
 
     /// A source commit time as a date.
     static func date(micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
