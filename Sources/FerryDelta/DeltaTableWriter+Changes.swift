@@ -102,7 +102,9 @@ extension DeltaTableWriter: ChangeWriter {
             let committed = try commitChanges(
                 changes, schema: schema, current: current, partitions: partitions, removed: removed,
                 added: marked.added + added,
-                transaction: position.stored.map { SetTransaction(appId: appId, version: Int64(bitPattern: $0.rawValue)) },
+                transaction: position.stored.map {
+                    SetTransaction(appId: appId, version: Int64(bitPattern: $0.rawValue))
+                },
                 parameters: ["pipeline": .string(pipeline), "position": .string(position.description)])
             if !committed { deleteUncommitted(added, vectorFile: marked.vectorFile) }
             if committed && options.deletionVectors { try compactIfDue() }
