@@ -98,6 +98,9 @@ public protocol ChangeSource: Sendable {
     func describe(_ table: TableName) throws(FerryError) -> TableSchema
     /// Makes the publication cover `tables` (creating it when missing).
     func preparePublication(tables: [TableName]) throws(FerryError)
+    /// The source cluster's system identifier. Positions (LSNs) compare only within one cluster: a pipeline that
+    /// finds another one (a restore, a `pg_upgrade` that carried the slot over) must not trust its positions.
+    func systemIdentifier() throws(FerryError) -> String
     /// The slot's state, `nil` when it does not exist.
     func slotState() throws(FerryError) -> SlotState?
     /// Creates the pipeline's slot (or, when `temporary`, a throwaway slot that only exports a snapshot, to load a

@@ -20,17 +20,20 @@ public struct CDCPipelineRecord: Sendable, Hashable {
     public var appliedThrough: LSN?
     /// Source commit time of the last transaction applied.
     public var lastCommitAt: Date?
+    /// The source cluster the positions belong to (`nil` in stores written before Ferry recorded it).
+    public var systemId: String?
     public var updatedAt: Date
 
     public init(
         slotName: String, publication: String, status: Status, appliedThrough: LSN?, lastCommitAt: Date?,
-        updatedAt: Date = Date()
+        systemId: String? = nil, updatedAt: Date = Date()
     ) {
         self.slotName = slotName
         self.publication = publication
         self.status = status
         self.appliedThrough = appliedThrough
         self.lastCommitAt = lastCommitAt
+        self.systemId = systemId
         self.updatedAt = updatedAt
     }
 }
@@ -67,7 +70,7 @@ extension StateStore {
                     status: CDCPipelineRecord.Status(rawValue: row["status"]) ?? .creating,
                     appliedThrough: (row["applied_through"] as Int64?).map { LSN(rawValue: UInt64(bitPattern: $0)) },
                     lastCommitAt: (row["last_commit_at"] as String?).flatMap(ISO8601.date),
-                    updatedAt: ISO8601.date(row["updated_at"]) ?? .distantPast)
+                    systemId: row["system_id"], updatedAt: ISO8601.date(row["updated_at"]) ?? .distantPast)
             }
         }
     }
@@ -77,15 +80,16 @@ extension StateStore {
             try db.execute(
                 sql: """
                     INSERT INTO cdc_pipelines (slot_name, publication, status, applied_through, last_commit_at,
-                        updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                        system_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (slot_name) DO UPDATE SET publication = excluded.publication,
                         status = excluded.status, applied_through = excluded.applied_through,
-                        last_commit_at = excluded.last_commit_at, updated_at = excluded.updated_at
+                        last_commit_at = excluded.last_commit_at, system_id = excluded.system_id,
+                        updated_at = excluded.updated_at
                     """,
                 arguments: [
                     p.slotName, p.publication, p.status.rawValue,
                     p.appliedThrough.map { Int64(bitPattern: $0.rawValue) }, p.lastCommitAt.map(ISO8601.string),
-                    ISO8601.string(p.updatedAt),
+                    p.systemId, ISO8601.string(p.updatedAt),
                 ])
         }
     }

@@ -56,6 +56,9 @@ public final class StateStore: Sendable {
                         PRIMARY KEY (slot_name, table_name));
                     """)
         }
+        m.registerMigration("v3-cdc-system-id") { db in
+            try db.execute(sql: "ALTER TABLE cdc_pipelines ADD COLUMN system_id TEXT")
+        }
         return m
     }
 

@@ -423,6 +423,30 @@ import Testing
         #expect(try contents(SQLiteSource(path: env.dir.file("copy.db")), "b").isEmpty)
     }
 
+    @Test func aSourceThatIsAnotherClusterStopsTheRun() async throws {
+        let env = try Env(.sqlite)
+        try env.sql("CREATE TABLE a (id integer PRIMARY KEY, v text); INSERT INTO a VALUES (1, 'one');")
+        _ = try await env.run(Self.specs(["a"]))
+        let state = try DatabaseQueue(path: env.dir.file("state.db"))
+        func systemId() throws -> String? {
+            try state.read { try String.fetchOne($0, sql: "SELECT system_id FROM cdc_pipelines") }
+        }
+        let real = try #require(try systemId())
+        // A store written before Ferry recorded the cluster learns it.
+        try await state.write { try $0.execute(sql: "UPDATE cdc_pipelines SET system_id = NULL") }
+        #expect(try await env.run(Self.specs(["a"])).error == nil)
+        #expect(try systemId() == real)
+
+        // The same slot name on another cluster (a restore, pg_upgrade carrying slots over): positions mean nothing.
+        try await state.write { try $0.execute(sql: "UPDATE cdc_pipelines SET system_id = '7123456789012345678'") }
+        try env.sql("INSERT INTO a VALUES (2, 'two');")
+        let result = try await env.pipeline().run(tables: Self.specs(["a"]), follow: false, stop: StopSignal())
+        #expect(
+            result.error?.message.contains("another PostgreSQL cluster") == true, "\(String(describing: result.error))")
+        #expect(result.error?.message.contains("ferry cleanup") == true)
+        #expect(try contents(SQLiteSource(path: env.dir.file("copy.db")), "a").count == 1)
+    }
+
     @Test func aFollowerReconnectsWhenItsConnectionIsKilled() async throws {
         let env = try Env(.sqlite)
         try env.sql("CREATE TABLE a (id integer PRIMARY KEY, v text); INSERT INTO a VALUES (1, 'one');")

@@ -115,10 +115,12 @@ struct CDCRun {
             writers[ChangeBatcher.key(spec.name)] = changeWriter
         }
         record = try pipeline.store.cdcPipeline(slot: slot)
+        let systemId = try pipeline.source.systemIdentifier()
         let slotState = try pipeline.source.slotState()
         if record == nil || record?.status == .creating {
-            try createPipeline(existingSlot: slotState)
+            try createPipeline(existingSlot: slotState, systemId: systemId)
         } else {
+            try checkSource(systemId)
             try checkSlot(slotState)
         }
         var positions: [String: LSN] = [:]
@@ -151,7 +153,7 @@ struct CDCRun {
     }
 
     /// A first run (or one that crashed during its initial load): a fresh slot and a load of every table.
-    private mutating func createPipeline(existingSlot: SlotState?) throws(FerryError) {
+    private mutating func createPipeline(existingSlot: SlotState?, systemId: String) throws(FerryError) {
         if existingSlot != nil {
             guard record?.status == .creating else {
                 throw FerryError(
@@ -165,7 +167,7 @@ struct CDCRun {
         }
         var fresh = CDCPipelineRecord(
             slotName: slot, publication: pipeline.settings.publicationName, status: .creating, appliedThrough: nil,
-            lastCommitAt: nil)
+            lastCommitAt: nil, systemId: systemId)
         try pipeline.store.saveCDCPipeline(fresh)
         record = fresh
         try pipeline.source.preparePublication(tables: specs.map(\.name))
@@ -181,8 +183,29 @@ struct CDCRun {
     }
 
     /// Refuses to stream from a slot that is gone, broken, or ahead of what the targets hold.
+    /// Positions compare only within the cluster the pipeline was created on; a store written before Ferry
+    /// recorded the cluster learns it now.
+    private mutating func checkSource(_ systemId: String) throws(FerryError) {
+        guard var current = record else { return }
+        guard let known = current.systemId else {
+            current.systemId = systemId
+            try pipeline.store.saveCDCPipeline(current)
+            record = current
+            return
+        }
+        guard known == systemId else {
+            throw FerryError(
+                .integrity,
+                "the source is another PostgreSQL cluster (system identifier \(systemId)) than the one pipeline "
+                    + "\(slot) was created on (\(known)), after a restore or an upgrade: its positions mean nothing "
+                    + "there and changes would be skipped; " + Self.resync)
+        }
+    }
+
+    static let resync = "resynchronise with `ferry cleanup --config <file>` then `ferry run --config <file>`"
+
     private func checkSlot(_ state: SlotState?) throws(FerryError) {
-        let resync = "resynchronise with `ferry cleanup --config <file>` then `ferry run --config <file>`"
+        let resync = Self.resync
         guard let state else {
             throw FerryError(
                 .integrity,

@@ -52,6 +52,16 @@ public struct PostgresChangeSource: ChangeSource {
 
     // MARK: Slot
 
+    public func systemIdentifier() throws(FerryError) -> String {
+        let conn = try connectForReplication()
+        defer { conn.close() }
+        let rows = try conn.command("IDENTIFY_SYSTEM", context: "identifying the source server")
+        guard let id = rows.rows.first?.first ?? nil, !id.isEmpty else {
+            throw FerryError(.database, "IDENTIFY_SYSTEM on \(endpoint) returned no system identifier")
+        }
+        return id
+    }
+
     public func slotState() throws(FerryError) -> SlotState? {
         let conn = try connect()
         defer { conn.close() }
