@@ -43,6 +43,8 @@ struct DeletionVectorMerge {
         let matcher = KeyMatcher(keys: keys, capture: capture, keyColumns: keyColumns, columns: columns)
         let sortedInts: [Int64]? =
             if case .int64(let ints, _) = matcher.keys { ints.sorted() } else { nil }
+        let sortedDigests = sortedInts == nil ? Set(keys.map(KeyDigest.init)).sorted() : []
+        let keyFields = keyIndexes.map { columns[$0] }
         let files = snapshot.files.values.sorted { $0.path < $1.path }
         let order = files.indices.sorted { files[$0].size > files[$1].size }
         let outcomes = ConcurrentMap.run(files, order: order, threads: MergeRewriter.filesInFlight) {
@@ -53,7 +55,9 @@ struct DeletionVectorMerge {
                 rows = try writer.keyIndex.keys(of: file, column: columns[keyIndexes[0]], writer: writer)
                     .rows(matching: sortedInts).filter { !deleted.contains($0) }.sorted()
             } else {
-                rows = try scan(file, matching: keys)
+                let deleted = try writer.deletionVectors.vector(of: file, writer: writer)
+                rows = try writer.digestIndex.keys(of: file, columns: keyFields, writer: writer)
+                    .rows(matching: sortedDigests).filter { !deleted.contains($0) }.sorted()
             }
             let captured = capture.isEmpty || rows.isEmpty ? [:] : try self.capture(rows, of: file, matcher: matcher)
             return (rows, captured)
@@ -69,23 +73,6 @@ struct DeletionVectorMerge {
             }
         }
         return located
-    }
-
-    /// The live rows of `file` holding one of `keys`, reading its key columns (keys that are not a single
-    /// integer column are not indexed).
-    private func scan(_ file: AddFile, matching keys: Set<[ScalarValue]>) throws(FerryError) -> [Int] {
-        let reader = try DataFileReader(file, writer: writer)
-        let keyColumns = keyIndexes.map { columns[$0] }
-        let keyMatcher = KeyMatcher(keys: keys, capture: [:], keyColumns: self.keyColumns, columns: keyColumns)
-        var rows: [Int] = []
-        for rg in 0..<reader.rowGroupCount {
-            let batch = try reader.readRowGroup(rg, columns: keyColumns)
-            let start = reader.rowGroupStarts[rg]
-            for r in keyMatcher.droppedRows(of: batch) where !reader.deleted.contains(start + r) {
-                rows.append(start + r)
-            }
-        }
-        return rows
     }
 
     /// The values `matcher` wants captured from `rows` (ascending positions in `file`), by key.

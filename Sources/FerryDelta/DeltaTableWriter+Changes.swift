@@ -65,6 +65,7 @@ extension DeltaTableWriter: ChangeWriter {
             let live = Set(current.files.keys)
             deletionVectors.retain(paths: live)
             keyIndex.retain(paths: live)
+            digestIndex.retain(paths: live)
         }
         var removed: [AddFile] = []
         var added: [AddFile] = []

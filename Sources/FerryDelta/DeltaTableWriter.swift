@@ -12,7 +12,9 @@ final class DeltaTableWriter: TableWriter {
     let table: DeltaTable
     /// Deletion vectors and key positions of live files, kept across the batches of a change stream.
     let deletionVectors = DeletionVectorCache()
-    let keyIndex = KeyIndex()
+    let keyIndex = KeyIndex<Int64>()
+    /// Keys that are not a single integer column, as digests.
+    let digestIndex = KeyIndex<KeyDigest>()
 
     private var snapshot: Snapshot?
     private var schema = TableSchema(columns: [])

@@ -313,6 +313,57 @@ import Testing
         }
     }
 
+    /// Keys that are not one integer column are found through digests of their values, across batches.
+    @Test func aCompositeTextKeyFindsOnlyTheRowsOfItsKeys() throws {
+        let dir = TempDirectory("delta-cdc")
+        let columns = [
+            Column(name: "tenant", type: .text, nullable: false), Column(name: "id", type: .int64, nullable: false),
+            Column(name: "note", type: .text),
+        ]
+        let keyed = TableSchema(columns: columns, primaryKey: ["tenant", "id"])
+        func row(_ i: Int, _ note: String) -> [ScalarValue?] { [.text("t\(i % 3)"), .int(Int64(i)), .text(note)] }
+        // Four files of 50 rows (ids 0..<200).
+        let load = try DeltaDestination(root: dir.path, options: DeltaWriteOptions(targetFileBytes: 1))
+            .openWriter(TableName(name: "t"))
+        try load.begin(schema: keyed, mode: .append)
+        for f in 0..<4 {
+            try load.write(
+                try #require(RecordBatch(rows: (f * 50..<f * 50 + 50).map { row($0, "n\($0)") }, columns: columns)))
+        }
+        _ = try load.commit()
+        load.close()
+        let files = try log(dir, 0)["add"]?.compactMap { $0["path"] as? String } ?? []
+        #expect(files.count == 4)
+
+        let w = try writer(dir)
+        defer { w.close() }
+        var set = ChangeSet()
+        // (t1, 10) in the first file and (t0, 120) in the third change; (t1, 11) does not exist ((t2, 11) does).
+        set.upserts[[]] = [row(10, "changed"), row(120, "changed"), [.text("t1"), .int(11), .text("new")]]
+        set.deletes = [[.text("t2"), .int(20)]]
+        #expect(try w.apply(set, schema: keyed, position: LSN(rawValue: 1), pipeline: "p"))
+        let removed = Set(try log(dir, 1)["remove"]?.compactMap { $0["path"] as? String } ?? [])
+        #expect(removed == [files[0], files[2]])
+
+        set = ChangeSet()
+        set.upserts[[]] = [row(10, "again")]  // now in the file the first batch wrote
+        set.deletes = [[.text("t1"), .int(11)], [.text("t0"), .int(0)]]
+        #expect(try w.apply(set, schema: keyed, position: LSN(rawValue: 2), pipeline: "p"))
+
+        var expected = (0..<200).filter { $0 != 20 && $0 != 0 }.map { i -> [String] in
+            ["t\(i % 3)", "\(i)", i == 10 ? "again" : i == 120 ? "changed" : "n\(i)"]
+        }
+        expected.sort { $0.lexicographicallyPrecedes($1) }
+        let out =
+            try Python.json(
+                Python.readDelta + """
+                    import sys, json
+                    rows = read_delta(sys.argv[1]).to_pylist()
+                    print(json.dumps(sorted([[r["tenant"], str(r["id"]), r["note"]] for r in rows])))
+                    """, [dir.file("t")]) as? [[String]]
+        #expect(out == expected)
+    }
+
     @Test func partitionedTablesTakeChangesAcrossPartitions() throws {
         let dir = TempDirectory("delta-cdc")
         let columns = [
