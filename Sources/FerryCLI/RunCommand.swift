@@ -135,29 +135,20 @@ extension ReplicationRun {
     /// Runs the cdc tables through their slot; with `follow`, until SIGINT or SIGTERM.
     func runCDC(_ tables: [TableSpec], store: StateStore?, runId: String, logger: Logger) async -> [TableOutcome] {
         let now = Date()
-        guard let store, !dryRun else {
-            return tables.map { spec in
-                var o = TableOutcome(
-                    table: spec.name.description, syncMode: .cdc, status: .planned, plan: nil, startedAt: now,
-                    finishedAt: now)
-                o.error = FerryError(
-                    .config,
-                    "cdc: a run creates publication \(config.cdc.publicationName) and slot \(config.cdc.slotName) if "
-                        + "missing, loads tables that have no position in the target from the slot's snapshot, then "
-                        + "applies the changes committed up to the moment it starts")
-                return o
-            }
-        }
         guard case .postgres(let pg) = config.source else { return [] }
+        let destination = Wiring.destination(
+            config.target, settings: config.settings, runStartedAt: Int64(now.timeIntervalSince1970 * 1000),
+            tables: config.tables, runId: runId)
+        let source = Wiring.changeSource(pg, settings: config.settings)
+        guard let store, !dryRun else {
+            return CDCPlanner(source: source, destination: destination, settings: config.cdc).plan(tables: tables)
+        }
         let stop = StopSignal()
         let signals = follow ? SignalTrap(stop: stop) : nil
         defer { signals?.cancel() }
         let pipeline = CDCPipeline(
-            source: Wiring.changeSource(pg, settings: config.settings),
-            destination: Wiring.destination(
-                config.target, settings: config.settings, runStartedAt: Int64(now.timeIntervalSince1970 * 1000),
-                tables: config.tables, runId: runId),
-            store: store, settings: config.cdc, retry: RetryPolicy(maxRetries: config.settings.maxRetries),
+            source: source, destination: destination, store: store, settings: config.cdc,
+            retry: RetryPolicy(maxRetries: config.settings.maxRetries),
             force: force, confirmation: TerminalConfirmation(),
             observer: TerminalProgress(quiet: false), logger: logger)
         let result = await pipeline.run(tables: tables, follow: follow, stop: stop)
@@ -219,9 +210,6 @@ enum Summary {
 
 enum DryRunReport {
     static func render(_ o: TableOutcome) -> String {
-        if o.syncMode == .cdc, o.plan == nil {
-            return "\n[\(o.table)] sync_mode cdc\n  plan: \(o.error?.message ?? "stream")"
-        }
         guard let plan = o.plan else {
             return "\n[\(o.table)] cannot plan: \(o.error?.message ?? "unknown error")"
         }
@@ -230,7 +218,9 @@ enum DryRunReport {
             "  sync_mode:  \(plan.syncMode.rawValue)", "  plan:       \(plan.modeChosen)",
             "  strategy:   \(plan.strategy)",
             "  watermark:  \(plan.watermark?.description ?? "none")",
-            "  rows:       \(plan.expectedRows) to copy (target has \(plan.targetRows))",
+            plan.syncMode == .cdc
+                ? "  rows:       target has \(plan.targetRows)"
+                : "  rows:       \(plan.expectedRows) to copy (target has \(plan.targetRows))",
             "  read:       \(plan.readStatement)",
             "  write:",
         ]

@@ -167,6 +167,30 @@ import Testing
         #expect(versions == versions.sorted() && Set(versions).count == versions.count, "\(versions)")
     }
 
+    @Test func aDryRunShowsWhatACDCRunWouldDoAndChangesNothing() throws {
+        let s = try Setup(tables: "  - {name: public.events, sync_mode: cdc}")
+        _ = try s.sql("CREATE TABLE events (id bigint PRIMARY KEY, v integer NOT NULL, note text);")
+        var r = try s.ferry(["run", "--dry-run"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("load from the slot's snapshot"), "\(r.stdout)")
+        #expect(r.stdout.contains("created if missing"), "\(r.stdout)")
+        #expect(r.stdout.contains("key (id)"), "\(r.stdout)")
+        #expect(try s.sql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '\(s.slot)'") == "0")
+        #expect(try s.sql("SELECT count(*) FROM pg_publication") == "0")
+        #expect(!FileManager.default.fileExists(atPath: s.lake))
+
+        #expect(try s.ferry(["run"]).status == 0)
+        r = try s.ferry(["run", "--dry-run"])
+        #expect(r.stdout.contains("stream from "), "\(r.stdout)")
+        #expect(r.stdout.contains("confirmed at"), "\(r.stdout)")
+
+        // What a run would stop at, a dry run reports the same way.
+        _ = try s.sql("ALTER TABLE events DROP CONSTRAINT events_pkey")
+        r = try s.ferry(["run", "--dry-run"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("REPLICA IDENTITY FULL"), "\(r.stderr)")
+    }
+
     @Test func statusShowsTheSlotAndCleanupDropsIt() throws {
         let s = try Setup(tables: "  - {name: public.events, sync_mode: cdc, deletes: soft, metadata_columns: true}")
         _ = try s.sql(
