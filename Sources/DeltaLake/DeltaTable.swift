@@ -70,6 +70,9 @@ public struct DeltaTable: Sendable {
         public var readFiles: Set<String>
         /// When set, a commit whose appId already reached this version is skipped (exactly once).
         public var transaction: SetTransaction?
+        /// The snapshot at `readVersion`, when the writer holds it: the commit then checks against it instead of
+        /// reading the log again.
+        public var readSnapshot: Snapshot?
 
         public init(
             actions: [Action], operation: String, parameters: [String: JSONValue] = [:], readVersion: Int64,
@@ -147,7 +150,12 @@ public struct DeltaTable: Sendable {
             return (.committed(version: 0), configuration)
         }
         var version = commit.readVersion + 1
-        let snapshotAtRead = try snapshot(version: commit.readVersion)
+        let snapshotAtRead =
+            if let held = commit.readSnapshot, held.version == commit.readVersion {
+                held
+            } else {
+                try snapshot(version: commit.readVersion)
+            }
         configuration = ownConfiguration ?? snapshotAtRead.metadata.configuration
         try TableFeatures.checkWritable(snapshotAtRead.protocolAction, table: root)
         if let txn = commit.transaction, let done = snapshotAtRead.transactionVersion(appId: txn.appId),

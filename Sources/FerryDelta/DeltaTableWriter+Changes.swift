@@ -139,9 +139,10 @@ extension DeltaTableWriter: ChangeWriter {
         parameters["truncated"] = .string(String(changes.truncated))
         parameters["deletedKeys"] = .string(String(changes.deletes.count))
         parameters["upsertedRows"] = .string(String(changes.upsertCount))
-        let commit = DeltaTable.Commit(
+        var commit = DeltaTable.Commit(
             actions: actions, operation: "MERGE", parameters: parameters, readVersion: current?.version ?? -1,
             readFiles: Set(removed.map(\.path)), transaction: transaction)
+        commit.readSnapshot = current
         do throws(DeltaError) {
             switch try table.commit(commit) {
             case .committed: return true

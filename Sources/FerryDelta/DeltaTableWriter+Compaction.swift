@@ -85,12 +85,13 @@ extension DeltaTableWriter {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let actions: [Action] =
                 candidates.map { .remove($0.removal(at: now, dataChange: false)) } + added.map { .add($0) }
-            let commit = DeltaTable.Commit(
+            var commit = DeltaTable.Commit(
                 actions: actions, operation: "OPTIMIZE",
                 parameters: [
                     "reason": .string("ferry merge-on-read compaction"),
                     "filesRemoved": .string(String(candidates.count)), "filesAdded": .string(String(added.count)),
                 ], readVersion: snapshot.version, readFiles: Set(candidates.map(\.path)))
+            commit.readSnapshot = snapshot
             do throws(DeltaError) {
                 _ = try table.commit(commit)
             } catch {

@@ -307,9 +307,10 @@ final class DeltaTableWriter: TableWriter {
             }
         }
         actions += added.map { .add($0) }
-        let commit = DeltaTable.Commit(
+        var commit = DeltaTable.Commit(
             actions: actions, operation: operation, parameters: parameters, readVersion: current?.version ?? -1,
             readFiles: readFiles, transaction: SetTransaction(appId: appId, version: options.transactionVersion))
+        commit.readSnapshot = current
         do throws(DeltaError) {
             _ = try table.commit(commit)
         } catch {

@@ -108,6 +108,16 @@ import Testing
         older.transaction = SetTransaction(appId: "p", version: 4)
         #expect(try t.commit(older) == .alreadyCommitted(tableVersion: 1))
         #expect(try t.store.listCommitVersions() == [0, 1])
+
+        // The snapshot a writer holds serves the same check; one of another version is not used.
+        var held = older
+        held.readSnapshot = try t.snapshot()
+        #expect(try t.commit(held) == .alreadyCommitted(tableVersion: 1))
+        held.readSnapshot = try t.snapshot(version: 0)
+        #expect(try t.commit(held) == .alreadyCommitted(tableVersion: 1))
+        held.transaction = SetTransaction(appId: "p", version: 6)
+        held.readSnapshot = try t.snapshot()
+        #expect(try t.commit(held) == .committed(version: 2))
     }
 
     @Test func concurrentWritersNeverTearOrGapTheLog() async throws {
