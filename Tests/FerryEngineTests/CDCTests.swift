@@ -338,6 +338,25 @@ import Testing
             target == .delta
                 ? try FileManager.default.contentsOfDirectory(atPath: lake).count { $0.hasSuffix(".json") } : 0
         }
+        func mergesWithoutPosition(after version: Int) throws -> Int {
+            guard target == .delta else { return 0 }
+            return try FileManager.default.contentsOfDirectory(atPath: lake).filter {
+                $0.hasSuffix(".json") && Int($0.prefix(20)).map { $0 > version } == true
+            }.count {
+                let text = try String(contentsOfFile: lake + "/" + $0, encoding: .utf8)
+                return text.contains("\"MERGE\"") && !text.contains("\"txn\"")  // compactions have no position
+            }
+        }
+        // Small transactions fill batches past 64 kB: each batch still ends at a commit, with its position.
+        let loaded = try commits()
+        try env.sql((1...300).map { "INSERT INTO big VALUES (\(5000 + $0), repeat('s', 1500), \($0));" }.joined())
+        _ = try await env.run(Self.specs(["big"]))
+        try env.expectTargetEqualsSource(["big"])
+        if target == .delta {
+            #expect(try commits() - loaded > 2)
+            #expect(try mergesWithoutPosition(after: loaded - 1) == 0)
+        }
+
         let commitsBefore = try commits()
         try env.sql(
             """

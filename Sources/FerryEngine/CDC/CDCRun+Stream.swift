@@ -57,8 +57,10 @@ extension CDCRun {
                 }
                 if batchIsDue() { try flush(applier) }
             case .row:
-                // A transaction bigger than a batch's memory is applied in parts, so memory stays bounded.
-                if batcher.isInTransaction && batcher.pendingBytes >= pipeline.settings.batchMaxBytes {
+                // A transaction bigger than a batch's memory is applied in parts, so memory stays bounded (about
+                // twice batch_max_memory with the transactions before it). Smaller ones end their batch at their
+                // commit.
+                if batcher.isInTransaction && batcher.transactionBytes >= pipeline.settings.batchMaxBytes {
                     try flush(applier)
                 }
             case .idle(let walEnd):

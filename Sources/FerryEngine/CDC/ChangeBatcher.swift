@@ -128,6 +128,8 @@ struct ChangeBatcher {
     /// Row changes folded into the pending batch, and about how much memory they take.
     private(set) var pendingChanges = 0
     private(set) var pendingBytes = 0
+    /// Of `pendingBytes`, those of the transaction in progress (since its start or its last part taken).
+    private(set) var transactionBytes = 0
     private(set) var firstChangeAt: Date?
     /// End of the last transaction folded: the position the pending batch reaches.
     private(set) var batchEnd: LSN?
@@ -159,6 +161,7 @@ struct ChangeBatcher {
         switch event {
         case .begin(let finalLSN, let time):
             inTransaction = true
+            transactionBytes = 0
             commitLSN = finalLSN
             commitTime = time
         case .relation(let name, let schema):
@@ -166,7 +169,9 @@ struct ChangeBatcher {
         case .row(let name, let change):
             guard try tables[key(name)]?.fold(change, commitLSN: commitLSN) == true else { return }
             pendingChanges += 1
-            pendingBytes += change.estimatedBytes
+            let bytes = change.estimatedBytes
+            pendingBytes += bytes
+            transactionBytes += bytes
             if firstChangeAt == nil { firstChangeAt = Date() }
         case .truncate(let names):
             for name in names {
@@ -228,6 +233,7 @@ struct ChangeBatcher {
         batchFirstCommitTime = nil
         pendingChanges = 0
         pendingBytes = 0
+        transactionBytes = 0
         firstChangeAt = nil
         return batch
     }
