@@ -34,6 +34,11 @@ public struct DeltaTable: Sendable {
         try Snapshot.load(store: store, version: version, checkpoints: checkpoints)
     }
 
+    /// The latest snapshot, reading only the commits after `previous` (see ``Snapshot/refresh(_:store:checkpoints:)``).
+    public func snapshot(refreshing previous: Snapshot) throws(DeltaError) -> Snapshot {
+        try Snapshot.refresh(previous, store: store, checkpoints: checkpoints)
+    }
+
     /// Creates the table at version 0 with the lowest protocol its schema needs.
     @discardableResult
     public func create(

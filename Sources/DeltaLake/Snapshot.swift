@@ -106,15 +106,29 @@ extension Snapshot {
             throw DeltaError(
                 .versionNotFound, "version \(target) cannot be reconstructed from the log", table: store.root)
         }
-        guard let p = state.protocolAction, let m = state.metadata else {
-            throw DeltaError(
-                .corruptLog, "no protocol or metaData action up to version \(state.version)", table: store.root)
+        return try state.snapshot(table: store.root)
+    }
+
+    /// The latest snapshot, from `previous` and the commits after it: a writer that holds a snapshot reads only
+    /// what was committed since, not the log from its last checkpoint again. A full load when those commits are not
+    /// all there as JSON (or the log went back, the table being recreated).
+    public static func refresh(
+        _ previous: Snapshot, store: any LogStore, checkpoints: (any CheckpointReader)? = ParquetCheckpointReader()
+    ) throws(DeltaError) -> Snapshot {
+        let log = LogListing(names: try store.list("_delta_log"))
+        guard let latest = log.latestVersion, latest >= previous.version else {
+            return try load(store: store, checkpoints: checkpoints)
         }
-        try TableFeatures.checkReadable(p, table: store.root)
-        return Snapshot(
-            version: state.version, protocolAction: p, metadata: m, files: state.files, tombstones: state.tombstones,
-            transactions: state.transactions, transactionCommits: state.transactionCommits,
-            commitTimestamps: state.timestamps, checkpointVersion: state.checkpointVersion)
+        if latest == previous.version { return previous }
+        let newer = log.commits.filter { $0 > previous.version && $0 <= latest }
+        guard newer.count == latest - previous.version else { return try load(store: store, checkpoints: checkpoints) }
+        var state = ReplayState(previous)
+        for v in newer {
+            guard let data = try store.readCommit(v) else { return try load(store: store, checkpoints: checkpoints) }
+            for action in try CommitCodec.decode(data, version: v) { state.apply(action, version: v) }
+            state.version = v
+        }
+        return try state.snapshot(table: store.root)
     }
 }
 
@@ -128,6 +142,33 @@ struct ReplayState {
     var transactionCommits: [String: Int64] = [:]
     var timestamps: [Int64: Int64] = [:]
     var checkpointVersion: Int64?
+
+    init() {}
+
+    /// The state `snapshot` was built from, to replay later commits onto.
+    init(_ snapshot: Snapshot) {
+        version = snapshot.version
+        protocolAction = snapshot.protocolAction
+        metadata = snapshot.metadata
+        files = snapshot.files
+        tombstones = snapshot.tombstones
+        transactions = snapshot.transactions
+        transactionCommits = snapshot.transactionCommits
+        timestamps = snapshot.commitTimestamps
+        checkpointVersion = snapshot.checkpointVersion
+    }
+
+    /// The snapshot at the replayed version; throws unless the table is one this library can read.
+    func snapshot(table: String) throws(DeltaError) -> Snapshot {
+        guard let p = protocolAction, let m = metadata else {
+            throw DeltaError(.corruptLog, "no protocol or metaData action up to version \(version)", table: table)
+        }
+        try TableFeatures.checkReadable(p, table: table)
+        return Snapshot(
+            version: version, protocolAction: p, metadata: m, files: files, tombstones: tombstones,
+            transactions: transactions, transactionCommits: transactionCommits, commitTimestamps: timestamps,
+            checkpointVersion: checkpointVersion)
+    }
 
     /// Starts the replay from the best readable checkpoint at or before `target`, if any.
     ///

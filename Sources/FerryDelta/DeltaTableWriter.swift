@@ -53,7 +53,13 @@ final class DeltaTableWriter: TableWriter {
     func loadSnapshot() throws(FerryError) -> Snapshot? {
         do throws(DeltaError) {
             guard try table.exists() else { return nil }
-            let s = try table.snapshot()
+            // A held snapshot is brought up to date from the commits after it, not rebuilt from the checkpoint.
+            let s: Snapshot
+            if let held = snapshot {
+                s = try table.snapshot(refreshing: held)
+            } else {
+                s = try table.snapshot()
+            }
             snapshot = s
             return s
         } catch {
