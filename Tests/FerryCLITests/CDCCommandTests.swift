@@ -117,7 +117,7 @@ import Testing
         let follower = try FerryBinary.start(["run", "--follow", "--config", s.config], environment: s.env)
         Thread.sleep(forTimeInterval: 1.0)
         _ = try s.sql("UPDATE events SET v = v + 100 WHERE id <= 10")
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(60)
         let target = try s.sql("SELECT count(*), sum(v), sum(length(coalesce(note, ''))) FROM events")
         while Date() < deadline, try Self.deltaDigest(s.lake + "/events") != target {
             Thread.sleep(forTimeInterval: 0.3)
