@@ -49,16 +49,16 @@ struct DeletionVectorMerge {
         let order = files.indices.sorted { files[$0].size > files[$1].size }
         let outcomes = ConcurrentMap.run(files, order: order, threads: MergeRewriter.filesInFlight) {
             (file: AddFile) throws(FerryError) -> ([Int], [[ScalarValue]: [ScalarValue?]]) in
-            let rows: [Int]
+            let matched: [Int]
             if let sortedInts {
-                let deleted = try writer.deletionVectors.vector(of: file, writer: writer)
-                rows = try writer.keyIndex.keys(of: file, column: columns[keyIndexes[0]], writer: writer)
-                    .rows(matching: sortedInts).filter { !deleted.contains($0) }.sorted()
+                matched = try writer.keyIndex.keys(of: file, column: columns[keyIndexes[0]], writer: writer)
+                    .rows(matching: sortedInts)
             } else {
-                let deleted = try writer.deletionVectors.vector(of: file, writer: writer)
-                rows = try writer.digestIndex.keys(of: file, columns: keyFields, writer: writer)
-                    .rows(matching: sortedDigests).filter { !deleted.contains($0) }.sorted()
+                matched = try writer.digestIndex.keys(of: file, columns: keyFields, writer: writer)
+                    .rows(matching: sortedDigests)
             }
+            let deleted = try writer.deletionVectors.vector(of: file, writer: writer)
+            let rows = matched.filter { !deleted.contains($0) }.sorted()
             let captured = capture.isEmpty || rows.isEmpty ? [:] : try self.capture(rows, of: file, matcher: matcher)
             return (rows, captured)
         }

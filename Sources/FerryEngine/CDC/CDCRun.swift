@@ -182,7 +182,6 @@ struct CDCRun {
         record = fresh
     }
 
-    /// Refuses to stream from a slot that is gone, broken, or ahead of what the targets hold.
     /// Positions compare only within the cluster the pipeline was created on; a store written before Ferry
     /// recorded the cluster learns it now.
     private mutating func checkSource(_ systemId: String) throws(FerryError) {
@@ -204,6 +203,7 @@ struct CDCRun {
 
     static let resync = "resynchronise with `ferry cleanup --config <file>` then `ferry run --config <file>`"
 
+    /// Refuses to stream from a slot that is gone, broken, or ahead of what the targets hold.
     private func checkSlot(_ state: SlotState?) throws(FerryError) {
         let resync = Self.resync
         guard let state else {
