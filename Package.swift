@@ -33,7 +33,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // A pure-Swift Parquet writer and reader. Depends on nothing of Ferry's, only on the codec libraries.
         .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CZlib"], swiftSettings: swiftSettings),
-        .testTarget(name: "ParquetTests", dependencies: ["Parquet"], swiftSettings: swiftSettings),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet", "FerryTestKit"], swiftSettings: swiftSettings),
         // The shared vocabulary: schemas, columnar batches, table specs, errors, connector protocols. No I/O.
         .target(name: "FerryCore", swiftSettings: swiftSettings),
         // YAML config -> validated PipelineSpec, with file:line:column on every error.
@@ -102,6 +102,7 @@ let package = Package(
         ),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: swiftSettings),
         .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig"], swiftSettings: swiftSettings),
+        .testTarget(name: "FerryStateTests", dependencies: ["FerryState", "FerryTestKit", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "FerrySQLiteTests",
             dependencies: ["FerrySQLite", "FerryTestKit", .product(name: "GRDB", package: "GRDB.swift")],

@@ -6,6 +6,16 @@ public enum Python {
         public var description: String
     }
 
+    /// The interpreter with the pinned readers: `FERRY_PYTHON` when set, else the checkout's `.venv` that
+    /// `scripts/bootstrap.sh` creates from `scripts/requirements-test.txt` (never the system Python, whose packages
+    /// Debian does not let pip manage and whose versions the tests were not written against).
+    public static var interpreter: String {
+        if let env = ProcessInfo.processInfo.environment["FERRY_PYTHON"], !env.isEmpty { return env }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".venv/bin/python").path
+    }
+
     /// Runs `script` with `args` (available as `sys.argv[1:]`); returns stdout, throws with stderr on failure.
     @discardableResult
     public static func run(_ script: String, _ args: [String] = []) throws -> String {
@@ -13,7 +23,11 @@ public enum Python {
         // under load ("terminate called without an active exception"), after the script already succeeded.
         let wrapped =
             script + "\nimport sys as _sys, os as _os\n_sys.stdout.flush()\n_sys.stderr.flush()\n_os._exit(0)\n"
-        let out = try Subprocess.run(["python3", "-c", wrapped] + args)
+        let python = interpreter
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw Failure(description: "no Python with the test readers at \(python): run scripts/bootstrap.sh")
+        }
+        let out = try Subprocess.run([python, "-c", wrapped] + args)
         guard out.status == 0 else {
             throw Failure(description: "python failed (\(out.status)): \(out.stderr)")
         }

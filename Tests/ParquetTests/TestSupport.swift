@@ -1,3 +1,4 @@
+import FerryTestKit
 import Foundation
 import Parquet
 
@@ -19,11 +20,11 @@ struct PythonError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Runs `python3 -c script arguments…` and parses its stdout as JSON.
+/// Runs `script` with the test readers' Python (`Python.interpreter`) and parses its stdout as JSON.
 func runPython(_ script: String, _ arguments: [String]) throws -> Any {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
+    process.executableURL = URL(fileURLWithPath: Python.interpreter)
+    process.arguments = ["-c", script] + arguments
     let output = Pipe()
     let errors = Pipe()
     process.standardOutput = output
