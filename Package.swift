@@ -102,7 +102,11 @@ let package = Package(
         ),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: swiftSettings),
         .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "FerryStateTests", dependencies: ["FerryState", "FerryTestKit", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FerryStateTests",
+            dependencies: ["FerryState", "FerryTestKit", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "FerrySQLiteTests",
             dependencies: ["FerrySQLite", "FerryTestKit", .product(name: "GRDB", package: "GRDB.swift")],

@@ -15,12 +15,20 @@ public final class StateStore: Sendable {
         let dir = (path as NSString).deletingLastPathComponent
         do {
             if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        } catch {
+            throw FerryError(
+                .io,
+                "cannot create the directory \(dir) for the state store \(path): \(error.localizedDescription); "
+                    + "check that no file is in the way and that this user may write there, or point state.path in "
+                    + "the config elsewhere")
+        }
+        do {
             var config = Configuration()
             config.busyMode = .timeout(30)
             queue = try DatabaseQueue(path: path, configuration: config)
             try Self.migrator.migrate(queue)
         } catch {
-            throw FerryError(.io, "cannot open the state store \(path): \(error) (check state.path in the config)")
+            throw Self.failure(error, path: path, while: nil)
         }
     }
 
@@ -74,7 +82,7 @@ public final class StateStore: Sendable {
         do {
             return try queue.write(body)
         } catch {
-            throw FerryError(.io, "state store \(path): \(what) failed: \(error)")
+            throw Self.failure(error, path: path, while: what)
         }
     }
 
@@ -82,7 +90,7 @@ public final class StateStore: Sendable {
         do {
             return try queue.read(body)
         } catch {
-            throw FerryError(.io, "state store \(path): \(what) failed: \(error)")
+            throw Self.failure(error, path: path, while: what)
         }
     }
 
