@@ -4,9 +4,11 @@ import Foundation
 /// Applies CDC micro-batches on a thread of its own, so the stream is read and folded while the previous batch is
 /// written to the targets.
 ///
-/// At most one batch is being applied and one more is being folded: memory is two batches. Results come back to
-/// the stream's thread (`collect`), which alone records positions and confirms them to the slot: the replication
-/// connection has one owner, and a position is confirmed only after its batch committed.
+/// At most one batch is being applied and one more is being folded: memory is two batches. The apply closure
+/// commits each target with the batch's position and records the tables' positions (`cdc_tables`); results come
+/// back to the stream's thread (`collect`), which records the pipeline's position (`cdc_pipelines`) and confirms it
+/// to the slot: the replication connection has one owner, and a position is confirmed only after its batch
+/// committed.
 final class BatchApplier: @unchecked Sendable {
     // State below is guarded by `condition`; `applyBatch` runs on the applier thread only.
 
@@ -20,8 +22,10 @@ final class BatchApplier: @unchecked Sendable {
     private var finished = false
     private var thread: BlockingThread.Joinable?
     private let applyBatch: Apply
+    private let clock: any WallClock
 
-    init(apply: @escaping Apply) {
+    init(clock: any WallClock, apply: @escaping Apply) {
+        self.clock = clock
         self.applyBatch = apply
         thread = BlockingThread.start(name: "ferry-cdc-apply") { [self] in run() }
     }
@@ -87,7 +91,7 @@ final class BatchApplier: @unchecked Sendable {
             var applied = batch
             do throws(FerryError) {
                 try applyBatch(batch)
-                applied.appliedAt = Date()
+                applied.appliedAt = clock.now()
             } catch {
                 failed = error
             }

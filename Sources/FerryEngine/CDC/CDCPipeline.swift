@@ -42,12 +42,15 @@ public struct CDCPipeline: Sendable {
     public var confirmation: (any ReplaceConfirmation)?
     public var observer: (any ProgressObserver)?
     public var logger: Logger
+    /// The time every decision of the run is made with (the system's clock but in tests).
+    public var clock: any WallClock
 
     public init(
         source: any ChangeSource, destination: any Destination, store: StateStore,
         settings: CDCSettings, retry: RetryPolicy = RetryPolicy(maxRetries: 3), force: Bool = false,
         confirmation: (any ReplaceConfirmation)? = nil,
-        observer: (any ProgressObserver)? = nil, logger: Logger = Logger(label: "ferry")
+        observer: (any ProgressObserver)? = nil, logger: Logger = Logger(label: "ferry"),
+        clock: any WallClock = SystemClock()
     ) {
         self.source = source
         self.destination = destination
@@ -58,6 +61,7 @@ public struct CDCPipeline: Sendable {
         self.confirmation = confirmation
         self.observer = observer
         self.logger = logger
+        self.clock = clock
     }
 
     /// Loads new tables, then applies changes: until the moment the run started (`follow: false`), or until `stop`.

@@ -6,6 +6,10 @@ import Logging
 extension CDCRun {
     /// Streams and applies micro-batches until caught up with the moment the run started (or, following, until
     /// stopped), then applies what is pending and confirms it.
+    ///
+    /// Only I/O happens here: every decision (when a batch is due, when to hand over part of a huge transaction,
+    /// what to confirm, when to stop) is `CDCStreamStateMachine`'s, fed with the events, the clock and what the
+    /// batcher and the applier hold.
     mutating func stream() throws(FerryError) {
         guard let start = record?.appliedThrough else {
             throw FerryError(.integrity, "the CDC pipeline has no start position; run ferry cleanup and start again")
@@ -22,126 +26,75 @@ extension CDCRun {
             ])
         let applier = makeApplier()
         defer { applier.stop() }
-        var lastRequest = Date.distantPast
-        // The latest server position an idle event reported and that is not confirmed yet. The stream reports a
-        // position once; if a batch was pending or applying then, it is confirmed as soon as nothing is (else a
-        // quiet slot would wait for the server's next WAL, minutes on an idle database).
-        var idleEnd: LSN?
-        while true {
-            if stop.isStopped && !batcher.isInTransaction { break }
-            let event = try stream.next(timeout: waitTime(applying: !applier.isIdle), gather: gatherTime())
-            try recordApplied(try applier.collect(), stream: stream)
-            if let end = idleEnd, !batcher.hasPending, !batcher.isInTransaction, applier.isIdle {
-                try recordApplied(try applier.collect(), stream: stream)  // what finished since the collect above
-                if let applied = record?.appliedThrough, end > applied {
-                    try advance(to: end, commitTime: nil, stream: stream)
-                }
-                idleEnd = nil
-            }
+        let settings = pipeline.settings
+        var machine = CDCStreamStateMachine(
+            settings: .init(
+                batchMaxRows: settings.batchMaxRows, batchMaxBytes: Int(clamping: settings.batchMaxBytes),
+                batchMaxSeconds: settings.batchMaxSeconds),
+            stopAt: stopAt, appliedThrough: start)
+        streaming: while true {
+            if stop.isStopped { machine.requestStop() }
+            let step = machine.nextStep(pending: batcher.pending, applying: !applier.isIdle, now: clock.now())
+            guard case .read(let timeout, let gather) = step else { break streaming }
+            let event = try stream.next(timeout: timeout, gather: gather)
+            // The applier's idleness is read before collecting, so that nothing it finished is left uncollected
+            // when the machine is told it is idle.
+            let idle = applier.isIdle
+            let done = try applier.collect()
+            var actions = machine.applied(done.map(\.end), applierIdle: idle, pending: batcher.pending)
+            try record(done, stream: stream)
+            try execute(actions, applier: applier, stream: stream)
+            let now = clock.now()
             guard let event else {
-                // Nothing more arrived: the stream has caught up for now, so time alone decides.
-                if batchIsDue(quiet: true) { try flush(applier) }
-                if stopAt != nil, Date().timeIntervalSince(lastRequest) >= 1 {
-                    try stream.requestStatus()
-                    lastRequest = Date()
-                }
+                actions = machine.timedOut(pending: batcher.pending, now: now)
+                if try execute(actions, applier: applier, stream: stream) { break streaming }
                 continue
             }
-            try batcher.add(event)
+            try batcher.add(event, now: now)
+            let kind: CDCStreamStateMachine.Event
             switch event {
-            case .commit(_, let end, _):
-                if let stopAt, end >= stopAt {
-                    try flush(applier)
-                    try recordApplied(try applier.drain(), stream: stream)
-                    return
-                }
-                if batchIsDue() { try flush(applier) }
-            case .row:
-                // A transaction bigger than a batch's memory is applied in parts, so memory stays bounded (about
-                // twice batch_max_memory with the transactions before it). Smaller ones end their batch at their
-                // commit.
-                if batcher.isInTransaction && batcher.transactionBytes >= pipeline.settings.batchMaxBytes {
-                    try flush(applier)
-                }
-            case .idle(let walEnd):
-                // The server's position may be confirmed only once everything received is applied. At the stop
-                // position, apply and wait; otherwise only confirm when nothing is pending or being applied: a
-                // keepalive follows every confirmation, and flushing on each would cut the stream into tiny
-                // batches applied one at a time. Keepalives keep coming, so a quiet slot still moves.
-                if let stopAt, walEnd >= stopAt {
-                    try flush(applier)
-                    try recordApplied(try applier.drain(), stream: stream)
-                }
-                if !batcher.hasPending, applier.isIdle {
-                    try recordApplied(try applier.collect(), stream: stream)
-                    if let applied = record?.appliedThrough, walEnd > applied {
-                        try advance(to: walEnd, commitTime: nil, stream: stream)
-                    }
-                } else {
-                    idleEnd = max(idleEnd ?? walEnd, walEnd)
-                }
-                if let stopAt, walEnd >= stopAt { return }
-            default:
-                continue
+            case .commit(_, let end, _): kind = .commit(end: end)
+            case .row: kind = .row
+            case .idle(let walEnd): kind = .idle(walEnd: walEnd)
+            default: kind = .other
             }
+            let applierIdle = applier.isIdle
+            if applierIdle {
+                // What the applier finished since the collect above is recorded (and confirmed) before the event
+                // is judged, so an idle position is never confirmed ahead of a batch's.
+                let finished = try applier.collect()
+                actions = machine.applied(finished.map(\.end), applierIdle: true, pending: batcher.pending)
+                try record(finished, stream: stream)
+                try execute(actions, applier: applier, stream: stream)
+            }
+            actions = machine.received(kind, pending: batcher.pending, applierIdle: applierIdle, now: now)
+            if try execute(actions, applier: applier, stream: stream) { break streaming }
         }
         try flush(applier)
-        try recordApplied(try applier.drain(), stream: stream)
+        let drained = try applier.drain()
+        let actions = machine.applied(drained.map(\.end), applierIdle: true, pending: batcher.pending)
+        try record(drained, stream: stream)
+        try execute(actions, applier: applier, stream: stream)
         log.info(
             "stopped",
             metadata: ["slot": "\(slot)", "applied_through": "\(record?.appliedThrough.map { "\($0)" } ?? "-")"])
     }
 
-    /// How long to wait for the next event: until the pending batch is due, at most a second (to notice a stop);
-    /// behind, a full second, so that only real quiet (not a pause in a backlog) applies a batch early. While a
-    /// batch is being applied, a twentieth of a second, so that its position is confirmed soon after it commits
-    /// even when the stream is quiet.
-    private func waitTime(applying: Bool) -> Double {
-        let wait = batchWaitTime()
-        return applying ? min(wait, 0.05) : wait
-    }
-
-    /// How long to let input gather before reading it: while following a source of small transactions, each one
-    /// woke the stream thread several times (poll, recv, acks were most of its CPU); a pending batch that is not due
-    /// yet can wait a little and take them in bulk. Nothing is gathered when no batch is pending (the first change
-    /// starts the clock) or while behind (input is already waiting).
-    private func gatherTime() -> Double {
-        guard batcher.hasPending, !isBehind() else { return 0 }
-        return min(0.02, pipeline.settings.batchMaxSeconds / 20)
-    }
-
-    private func batchWaitTime() -> Double {
-        guard let first = batcher.firstChangeAt, !isBehind() else { return 1 }
-        let left = pipeline.settings.batchMaxSeconds - Date().timeIntervalSince(first)
-        return min(1, max(0.01, left))
-    }
-
-    /// Whether the pending batch should be applied now (only whole transactions are ever pending).
-    ///
-    /// `batch_max_seconds` bounds latency, which only matters once caught up: while the batch's newest transaction
-    /// is already old (a backlog, or a source writing faster than the target applies), batches grow to
-    /// `batch_max_rows`, because each batch costs a rewrite of the files it touches and fewer, bigger batches catch
-    /// up faster. A hard cap of ten times `batch_max_seconds` keeps a skewed source clock from holding a batch back.
-    private func batchIsDue(quiet: Bool = false) -> Bool {
-        guard batcher.hasPending, !batcher.isInTransaction else { return false }
-        let settings = pipeline.settings
-        if batcher.pendingChanges >= settings.batchMaxRows || batcher.pendingBytes >= settings.batchMaxBytes {
-            return true
+    /// Executes the machine's actions; `true` when one of them is `finish`.
+    @discardableResult
+    private mutating func execute(
+        _ actions: [CDCStreamStateMachine.Action], applier: BatchApplier, stream: any ChangeStream
+    ) throws(FerryError) -> Bool {
+        var finish = false
+        for action in actions {
+            switch action {
+            case .flush, .applyPart: try flush(applier)
+            case .confirm(let lsn): try advance(to: lsn, stream: stream)
+            case .requestStatus: try stream.requestStatus()
+            case .finish: finish = true
+            }
         }
-        // Only transactions with nothing for these tables: nothing to apply, a position to confirm. Held back, it
-        // would keep the idle confirmation away for good (that waits for nothing pending).
-        guard let first = batcher.firstChangeAt else { return true }
-        let age = Date().timeIntervalSince(first)
-        guard age >= settings.batchMaxSeconds else { return false }
-        if quiet || age >= 10 * settings.batchMaxSeconds { return true }
-        return !isBehind()
-    }
-
-    /// Whether the newest transaction of the pending batch committed well before now.
-    private func isBehind() -> Bool {
-        guard let newest = batcher.batchCommitTime else { return false }
-        let lag = Date().timeIntervalSince(CDCBatch.date(micros: newest))
-        return lag > max(5, 2 * pipeline.settings.batchMaxSeconds)
+        return finish
     }
 
     /// The applier: each batch's change sets applied to their targets with the batch's end LSN, then the tables'
@@ -150,7 +103,7 @@ extension CDCRun {
         let writers = self.writers
         let store = pipeline.store
         let slot = self.slot
-        return BatchApplier { (batch: CDCBatch) throws(FerryError) in
+        return BatchApplier(clock: clock) { (batch: CDCBatch) throws(FerryError) in
             var records: [CDCTableRecord] = []
             let commitAt = batch.commitTime.map(CDCBatch.date(micros:))
             for table in batch.tables {
@@ -176,8 +129,9 @@ extension CDCRun {
         try applier.submit(batch)
     }
 
-    /// Takes note of applied batches: counters, the pipeline's position, then the slot's confirmation.
-    private mutating func recordApplied(_ batches: [CDCBatch], stream: any ChangeStream) throws(FerryError) {
+    /// Takes note of applied batches: counters, each table's position, the commit time the pipeline records with
+    /// its next position. Confirming is the machine's decision (`Action.confirm`).
+    private mutating func record(_ batches: [CDCBatch], stream: any ChangeStream) throws(FerryError) {
         for batch in batches {
             guard let end = batch.end else {
                 log.info(
@@ -193,10 +147,9 @@ extension CDCRun {
                 applied[table.key, default: 0] += table.count
                 pipeline.observer?.progress(table: table.label, rows: applied[table.key] ?? 0, bytes: 0)
             }
-            let commitAt = batch.commitTime.map(CDCBatch.date(micros:))
-            try advance(to: end, commitTime: commitAt, stream: stream)
+            if let commitTime = batch.commitTime { lastCommitApplied = CDCBatch.date(micros: commitTime) }
             guard !batch.tables.isEmpty else { continue }
-            let now = (batch.appliedAt ?? Date()).timeIntervalSince1970 * 1000
+            let now = (batch.appliedAt ?? clock.now()).timeIntervalSince1970 * 1000
             let lag = { (micros: Int64?) in micros.map { String(format: "%.0f", now - Double($0) / 1000) } ?? "-" }
             log.info(
                 "batch applied",
@@ -208,12 +161,13 @@ extension CDCRun {
         }
     }
 
-    /// Records that every target holds the source up to `lsn`, then tells the slot.
-    private mutating func advance(to lsn: LSN, commitTime: Date?, stream: any ChangeStream) throws(FerryError) {
+    /// Records that every target holds the source up to `lsn` (with the last source commit applied), then tells
+    /// the slot.
+    private mutating func advance(to lsn: LSN, stream: any ChangeStream) throws(FerryError) {
         guard var current = record else { return }
         current.appliedThrough = lsn
-        if let commitTime { current.lastCommitAt = commitTime }
-        current.updatedAt = Date()
+        if let lastCommitApplied { current.lastCommitAt = lastCommitApplied }
+        current.updatedAt = clock.now()
         try pipeline.store.saveCDCPipeline(current)
         record = current
         try stream.confirm(lsn)

@@ -9,7 +9,7 @@ struct CDCRun {
     let specs: [TableSpec]
     let follow: Bool
     let stop: StopSignal
-    let started = Date()
+    let started: Date
 
     var writers: [String: any ChangeWriter] = [:]
     var openWriters: [any TableWriter] = []
@@ -21,13 +21,18 @@ struct CDCRun {
     var batcher = ChangeBatcher(tables: [])
     /// Source shapes read in this attempt (a table loaded and then streamed is described once).
     var schemas: [String: TableSchema] = [:]
+    /// Source commit time of the last transaction applied, recorded with the pipeline's next position.
+    var lastCommitApplied: Date?
 
     init(pipeline: CDCPipeline, specs: [TableSpec], follow: Bool, stop: StopSignal) {
         self.pipeline = pipeline
         self.specs = specs
         self.follow = follow
         self.stop = stop
+        self.started = pipeline.clock.now()
     }
+
+    var clock: any WallClock { pipeline.clock }
 
     var slot: String { pipeline.settings.slotName }
     var log: Logger { pipeline.logger }
@@ -75,7 +80,7 @@ struct CDCRun {
     }
 
     private func result(error: FerryError?) -> CDCResult {
-        let finished = Date()
+        let finished = clock.now()
         let outcomes = specs.map { spec -> TableOutcome in
             let key = ChangeBatcher.key(spec.name)
             let position = batcher.tables[key]?.position
@@ -177,7 +182,7 @@ struct CDCRun {
         _ = try load(specs, from: snapshot)
         fresh.status = .streaming
         fresh.appliedThrough = snapshot.consistentPoint
-        fresh.updatedAt = Date()
+        fresh.updatedAt = clock.now()
         try pipeline.store.saveCDCPipeline(fresh)
         record = fresh
     }

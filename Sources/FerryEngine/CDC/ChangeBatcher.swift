@@ -38,21 +38,21 @@ struct ChangeBatcher {
 
         /// Folds `change` (of a transaction that committed at `commitLSN`); `false` when the target already holds
         /// it.
-        mutating func fold(_ change: RowChange, commitLSN: LSN) throws(FerryError) -> Bool {
+        mutating func fold(_ change: RowChange, commitLSN: LSN, now: Date) throws(FerryError) -> Bool {
             guard commitLSN >= position else { return false }
             guard relationKnown else {
                 throw FerryError(
                     .integrity, "a change arrived before the table's description (relation message)",
                     table: spec.name.description)
             }
-            builder.add(sameShape ? change : mapped(change, commitLSN: commitLSN))
+            builder.add(sameShape ? change : mapped(change, commitLSN: commitLSN, now: now))
             count += 1
             return true
         }
 
         /// The change in the target's shape: mapped columns, Ferry's columns filled, soft deletes turned into
         /// updates.
-        private func mapped(_ change: RowChange, commitLSN: LSN) -> RowChange {
+        private func mapped(_ change: RowChange, commitLSN: LSN, now: Date) -> RowChange {
             let width = schema.columns.count
             var unchanged = Set<Int>()
             for c in change.unchanged where c < relationMap.count { unchanged.insert(relationMap[c]) }
@@ -63,13 +63,13 @@ struct ChangeBatcher {
                 }
                 let keep = Set(keyIndexes)
                 for i in 0..<width where !keep.contains(i) && !extras.contains(i) { unchanged.insert(i) }
-                extras.fill(&row, deleted: true, lsn: commitLSN)
+                extras.fill(&row, deleted: true, lsn: commitLSN, syncedAt: now)
                 return RowChange(kind: .update, row: row, unchanged: unchanged, oldKey: change.oldKey)
             }
             guard let source = change.row else { return change }
             var row = [ScalarValue?](repeating: nil, count: width)
             for (c, value) in source.enumerated() where c < relationMap.count { row[relationMap[c]] = value }
-            extras.fill(&row, deleted: false, lsn: commitLSN)
+            extras.fill(&row, deleted: false, lsn: commitLSN, syncedAt: now)
             return RowChange(kind: change.kind, row: row, unchanged: unchanged, oldKey: change.oldKey)
         }
 
@@ -156,8 +156,17 @@ struct ChangeBatcher {
         return key
     }
 
-    /// Folds one event. Throws when a row cannot be mapped (a schema change Ferry cannot follow).
-    mutating func add(_ event: ChangeEvent) throws(FerryError) {
+    /// What the pending batch holds, for the stream's decisions (`CDCStreamStateMachine`).
+    var pending: CDCStreamStateMachine.Pending {
+        CDCStreamStateMachine.Pending(
+            hasBatch: batchEnd != nil, inTransaction: inTransaction, changes: pendingChanges, bytes: pendingBytes,
+            transactionBytes: transactionBytes, firstChangeAt: firstChangeAt,
+            newestCommitAt: batchCommitTime.map(CDCBatch.date(micros:)))
+    }
+
+    /// Folds one event that arrived at `now` (the time starts a batch's age and fills `_ferry_synced_at`). Throws
+    /// when a row cannot be mapped (a schema change Ferry cannot follow).
+    mutating func add(_ event: ChangeEvent, now: Date) throws(FerryError) {
         switch event {
         case .begin(let finalLSN, let time):
             inTransaction = true
@@ -167,12 +176,12 @@ struct ChangeBatcher {
         case .relation(let name, let schema):
             try tables[key(name)]?.follow(relation: schema)
         case .row(let name, let change):
-            guard try tables[key(name)]?.fold(change, commitLSN: commitLSN) == true else { return }
+            guard try tables[key(name)]?.fold(change, commitLSN: commitLSN, now: now) == true else { return }
             pendingChanges += 1
             let bytes = change.estimatedBytes
             pendingBytes += bytes
             transactionBytes += bytes
-            if firstChangeAt == nil { firstChangeAt = Date() }
+            if firstChangeAt == nil { firstChangeAt = now }
         case .truncate(let names):
             for name in names {
                 let key = self.key(name)
@@ -180,7 +189,7 @@ struct ChangeBatcher {
                 tables[key]?.builder.truncate()
                 tables[key]?.count += 1
                 pendingChanges += 1
-                if firstChangeAt == nil { firstChangeAt = Date() }
+                if firstChangeAt == nil { firstChangeAt = now }
             }
         case .commit(_, let endLSN, let time):
             inTransaction = false
@@ -307,10 +316,10 @@ enum ExtraColumns {
         func contains(_ i: Int) -> Bool { i == deleted || i == lsn || i == syncedAt }
 
         /// Sets Ferry's columns of `row`.
-        func fill(_ row: inout [ScalarValue?], deleted isDeleted: Bool, lsn position: LSN) {
+        func fill(_ row: inout [ScalarValue?], deleted isDeleted: Bool, lsn position: LSN, syncedAt time: Date) {
             if let deleted { row[deleted] = .int(isDeleted ? 1 : 0) }
             if let lsn { row[lsn] = .int(Int64(bitPattern: position.rawValue)) }
-            if let syncedAt { row[syncedAt] = .timestamp(Int64(Date().timeIntervalSince1970 * 1_000_000), zoned: true) }
+            if let syncedAt { row[syncedAt] = .timestamp(Int64(time.timeIntervalSince1970 * 1_000_000), zoned: true) }
         }
     }
 

@@ -7,10 +7,8 @@ import Foundation
 /// (no streaming requested), and `next` hands events out as they are read, so memory does not grow with a
 /// transaction's size.
 ///
-/// Status updates (postgres-wire.md B.6) go out when the server asks for one, when `confirm` or `requestStatus` is
-/// called, and every `statusInterval` as long as the caller keeps calling `next` (each call checks the timer, even
-/// when events are queued). Keepalives are otherwise not answered: answering each with a position behind the
-/// server's makes it ping again at once (E.5).
+/// When status updates go out and which keepalives become `.idle` events is `ReplicationStatusStateMachine`'s
+/// decision; this class reads, decodes and sends what the machine says.
 final class PostgresChangeStream: ChangeStream {
     private let conn: ReplicationConnection
     private let catalog: PostgresRelationCatalog
@@ -18,22 +16,19 @@ final class PostgresChangeStream: ChangeStream {
     private let slot: String
     private let publication: String
     private let context: String
-    let statusInterval: Duration
-    /// The position reported to the server: the last LSN passed to `confirm`, never more.
-    private(set) var confirmed: LSN
-    private var lastStatus: ContinuousClock.Instant
-    /// The highest position already handed out (a commit's end or an idle position): a keepalive at or below it
-    /// tells the caller nothing new.
-    private var reported: LSN = .zero
-    /// `requestStatus` was called: the next keepalive outside a transaction becomes `.idle` even if nothing moved.
-    private var idleRequested = false
+    private var status: ReplicationStatusStateMachine
+    private let clock: any WallClock
     private var closed = false
+
+    var statusInterval: Duration { status.interval }
+    /// The position reported to the server: the last LSN passed to `confirm`, never more.
+    var confirmed: LSN { status.confirmed }
     /// Keepalives received, to check that they stay rare (a ping-pong would show here).
-    private(set) var keepalives = 0
+    var keepalives: Int { status.keepalives }
 
     init(
         conn: ReplicationConnection, catalog: PostgresRelationCatalog, keys: [TableName: [String]], slot: String,
-        publication: String, statusInterval: Duration = .seconds(5)
+        publication: String, statusInterval: Duration = .seconds(5), clock: any WallClock = SystemClock()
     ) {
         self.conn = conn
         self.catalog = catalog
@@ -41,9 +36,8 @@ final class PostgresChangeStream: ChangeStream {
         self.slot = slot
         self.publication = publication
         self.context = "streaming changes from replication slot \(slot)"
-        self.statusInterval = statusInterval
-        self.confirmed = .zero
-        self.lastStatus = ContinuousClock.now
+        self.status = ReplicationStatusStateMachine(interval: statusInterval, now: .now)
+        self.clock = clock
     }
 
     deinit { close() }
@@ -53,13 +47,13 @@ final class PostgresChangeStream: ChangeStream {
         let deadline = ContinuousClock.now + .milliseconds(Int64(min(max(0, timeout), 86_400) * 1000))
         do throws(FerryError) {
             while true {
-                if ContinuousClock.now - lastStatus >= statusInterval { try sendStatus(replyRequested: false) }
+                if let due = status.reading(now: .now) { try send(due) }
                 if let event = try drain() { return event }
                 try conn.consumeInput(context: context)
                 if let event = try drain() { return event }
                 let now = ContinuousClock.now
                 guard now < deadline else { return nil }
-                let wake = min(deadline, lastStatus + statusInterval)
+                let wake = status.wakeTime(deadline: deadline)
                 let wait = Double(max(0, (wake - now).milliseconds)) / 1000
                 if gather > 0 {
                     // Let input pile up in the socket; the next consumeInput takes all of it at once.
@@ -76,21 +70,19 @@ final class PostgresChangeStream: ChangeStream {
 
     func confirm(_ lsn: LSN) throws(FerryError) {
         try open()
-        confirmed = max(confirmed, lsn)
-        try sendStatus(replyRequested: false)
+        try send(status.confirm(lsn, now: .now))
     }
 
     func requestStatus() throws(FerryError) {
         try open()
-        idleRequested = true
-        try sendStatus(replyRequested: true)
+        try send(status.requestStatus(now: .now))
     }
 
     /// Reports the confirmed position a last time, ends the stream so the server releases the slot, and closes.
     func close() {
         guard !closed else { return }
         closed = true
-        if conn.isOpen { try? sendStatus(replyRequested: false) }
+        if conn.isOpen { try? send(status.closing(now: .now)) }
         conn.endStreaming()
         catalog.close()
     }
@@ -119,7 +111,7 @@ final class PostgresChangeStream: ChangeStream {
         switch try ReplicationFrame.decode(raw) {
         case .xlogData(_, let walEnd, let payload):
             let event = try decoder.event(payload: UnsafeRawBufferPointer(rebasing: raw[payload...]), at: walEnd)
-            if case .commit(_, let end, _)? = event { reported = max(reported, end) }
+            if case .commit(_, let end, _)? = event { status.committed(end: end) }
             return .event(event)
         case .keepalive(let walEnd, let replyRequested):
             return .keepalive(walEnd: walEnd, replyRequested: replyRequested)
@@ -131,21 +123,19 @@ final class PostgresChangeStream: ChangeStream {
         case .event(let event):
             return event
         case .keepalive(let walEnd, let replyRequested):
-            keepalives += 1
-            if replyRequested { try sendStatus(replyRequested: false) }
-            // Inside a transaction the position is not a safe point to confirm.
-            guard !decoder.inTransaction, walEnd > reported || idleRequested else { return nil }
-            idleRequested = false
-            reported = max(reported, walEnd)
-            return .idle(walEnd: reported)
+            let (answer, idle) = status.keepalive(
+                walEnd: walEnd, replyRequested: replyRequested, inTransaction: decoder.inTransaction, now: .now)
+            if let answer { try send(answer) }
+            return idle.map { .idle(walEnd: $0) }
         }
     }
 
-    private func sendStatus(replyRequested: Bool) throws(FerryError) {
-        let clock = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded())
+    /// Sends a standby status update; its clock field is the wall-clock time of sending.
+    private func send(_ update: ReplicationStatusStateMachine.Status) throws(FerryError) {
+        let micros = Int64((clock.now().timeIntervalSince1970 * 1_000_000).rounded())
         try conn.send(
-            StandbyStatusUpdate.encode(position: confirmed, clock: clock, replyRequested: replyRequested),
+            StandbyStatusUpdate.encode(
+                position: update.position, clock: micros, replyRequested: update.replyRequested),
             context: context)
-        lastStatus = ContinuousClock.now
     }
 }
