@@ -1,7 +1,7 @@
 import ArgumentParser
-import DeltaLake
 import FerryConfig
 import FerryCore
+import FerryDelta
 import Foundation
 
 struct VacuumCommand: ParsableCommand {
@@ -36,19 +36,17 @@ struct VacuumCommand: ParsableCommand {
             throw FerryExit.usage
         }
         var failed = false
+        let destination = DeltaDestination(root: root)
         for spec in try selectTables(config, names: table) {
-            let path = root + "/" + spec.targetName.name
-            guard FileManager.default.fileExists(atPath: path + "/_delta_log") else {
-                print("\(spec.name): no Delta table at \(path) yet")
-                continue
-            }
-            let vacuum = Vacuum(
-                table: DeltaTable(store: LocalLogStore(root: path), engineInfo: "ferry/\(Ferry.version)"),
-                retention: retentionHours * 3600)
-            do throws(DeltaError) {
-                let files = dryRun ? try vacuum.plan() : try vacuum.run()
-                print("\(spec.name): \(dryRun ? "would delete" : "deleted") \(files.count) file(s)")
-                for f in files { print("  \(f)") }
+            do throws(FerryError) {
+                let result = try destination.vacuum(
+                    spec.targetName, retention: retentionHours * 3600, dryRun: dryRun)
+                guard result.exists else {
+                    print("\(spec.name): no Delta table at \(result.path) yet")
+                    continue
+                }
+                print("\(spec.name): \(dryRun ? "would delete" : "deleted") \(result.files.count) file(s)")
+                for f in result.files { print("  \(f)") }
             } catch {
                 failed = true
                 printError("error: table \(spec.name): \(error.message)")

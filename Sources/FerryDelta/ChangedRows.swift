@@ -8,7 +8,7 @@ struct ChangedRows {
     let schema: TableSchema
     /// The table's columns, as files are written.
     let columns: [Column]
-    let writer: DeltaTableWriter
+    let table: DeltaTableFiles
     /// For each column of `schema`, its index in `columns`.
     let place: [Int]
     let keyIndexes: [Int]
@@ -17,15 +17,15 @@ struct ChangedRows {
     /// For upserted rows with unchanged columns: their key and the indexes in `columns` to take from the old row.
     private(set) var capture: [[ScalarValue]: [Int]] = [:]
 
-    init(_ changes: ChangeSet, schema: TableSchema, columns: [Column], writer: DeltaTableWriter) throws(FerryError) {
+    init(_ changes: ChangeSet, schema: TableSchema, columns: [Column], table: DeltaTableFiles) throws(FerryError) {
         self.changes = changes
         self.schema = schema
         self.columns = columns
-        self.writer = writer
+        self.table = table
         var place: [Int] = []
         for column in schema.columns {
             guard let i = columns.firstIndex(where: { $0.name == column.name }) else {
-                throw FerryError(.integrity, "column \(column.name) is missing from the table", table: writer.label)
+                throw FerryError(.integrity, "column \(column.name) is missing from the table", table: table.label)
             }
             place.append(i)
         }
@@ -36,7 +36,7 @@ struct ChangedRows {
             if let k = keyIndexes.first(where: { unchanged.contains($0) }) {
                 throw FerryError(
                     .data, "changed rows left their key column \(schema.columns[k].name) unsent (unchanged)",
-                    table: writer.label)
+                    table: table.label)
             }
             let wanted = unchanged.filter { $0 < place.count }.sorted().map { place[$0] }
             for row in rows {
@@ -66,9 +66,9 @@ struct ChangedRows {
                 throw FerryError(
                     .data,
                     "key value \(value.map { "'\($0)'" } ?? "NULL") of column \(schema.columns[i].name) "
-                        + "does not fit its type \(type)", table: writer.label)
+                        + "does not fit its type \(type)", table: table.label)
             }
-            key.append(ScalarValue(vector: vector, row: 0, type: type) ?? MergeRewriter.nullKey)
+            key.append(ScalarValue(vector: vector, row: 0, type: type) ?? MergeRewriter.nullKey(for: type))
         }
         return key
     }
@@ -76,9 +76,7 @@ struct ChangedRows {
     /// Writes every upserted row into new files, unchanged columns taken from `captured` (the rows the merge
     /// dropped) and NULL when the key was not in the table; on failure, deletes what it wrote.
     func write(captured: [[ScalarValue]: [ScalarValue?]], partitionBy: [String]) throws(FerryError) -> [AddFile] {
-        let files = PartitionedFiles(
-            directory: writer.path, columns: columns, partitionBy: partitionBy, options: writer.options,
-            label: writer.label)
+        let files = table.makeFiles(columns: columns, partitionBy: partitionBy)
         let shape = TableSchema(columns: columns, primaryKey: schema.primaryKey)
         var added: [AddFile] = []
         do throws(FerryError) {
@@ -100,7 +98,7 @@ struct ChangedRows {
                     }
                     try ChangeSet.batches(
                         laidOut, indexes: Array(columns.indices), of: shape, batchSize: laidOut.count,
-                        table: writer.label
+                        table: table.label
                     ) { (batch: RecordBatch) throws(FerryError) in
                         added += try files.write(batch)
                     }
@@ -109,7 +107,7 @@ struct ChangedRows {
             added += try files.finish()
         } catch {
             files.discard()
-            writer.deleteUncommitted(added)
+            table.deleteUncommitted(added)
             throw error
         }
         return added

@@ -17,15 +17,11 @@ struct DataFileReader {
     /// The first row of each row group, and the file's row count last.
     let rowGroupStarts: [Int]
 
-    init(_ file: AddFile, writer: DeltaTableWriter) throws(FerryError) {
+    init(_ file: AddFile, table: DeltaTableFiles) throws(FerryError) {
         self.file = file
-        self.label = writer.label
-        do throws(ParquetError) {
-            reader = try ParquetReader(path: writer.dataPath(file.path))
-        } catch {
-            throw FerryError(.io, "cannot read data file \(file.path): \(error)", table: writer.label)
-        }
-        deleted = try writer.deletionVectors.vector(of: file, writer: writer)
+        self.label = table.label
+        reader = try table.open(file)
+        deleted = try table.deletedRows(of: file)
         names = reader.schema.fields.map(\.name)
         var starts = [0]
         for rg in 0..<reader.rowGroupCount { starts.append(starts[rg] + reader.rowCount(ofRowGroup: rg)) }
@@ -47,7 +43,7 @@ struct DataFileReader {
         do throws(ParquetError) {
             parquetColumns = try reader.readRowGroup(index, columns: wanted)
         } catch {
-            throw FerryError(.io, "cannot read row group \(index) of \(file.path): \(error)", table: label)
+            throw FerryError(.io, "cannot read row group \(index) of \(file.path): \(error.message)", table: label)
         }
         let count = reader.rowCount(ofRowGroup: index)
         var vectors: [ColumnVector] = []
@@ -85,45 +81,5 @@ struct DataFileReader {
     func readLiveRowGroup(_ index: Int, columns: [Column]) throws(FerryError) -> RecordBatch {
         let batch = try readRowGroup(index, columns: columns)
         return live(index).map { batch.filtered($0) } ?? batch
-    }
-}
-
-/// The deletion vectors of a table's live files, each read once per logical file while this writer lives.
-///
-/// Merges run on several threads, so the cache takes a lock.
-final class DeletionVectorCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var vectors: [String: (id: String, vector: DeletionVector)] = [:]
-
-    /// The rows `file`'s deletion vector removes; empty when it has none.
-    func vector(of file: AddFile, writer: DeltaTableWriter) throws(FerryError) -> DeletionVector {
-        guard let descriptor = file.deletionVector else { return DeletionVector() }
-        if let cached = lock.withLock({ vectors[file.path] }), cached.id == descriptor.uniqueId {
-            return cached.vector
-        }
-        let vector: DeletionVector
-        do throws(DeltaError) {
-            vector = try DeletionVectorStorage.read(descriptor, from: writer.table.store)
-        } catch {
-            throw FerryError(
-                .io, "cannot read the deletion vector of \(file.path): \(error.message)", table: writer.label)
-        }
-        guard vector.cardinality == descriptor.cardinality else {
-            throw FerryError(
-                .integrity,
-                "the deletion vector of \(file.path) holds \(vector.cardinality) rows, the log says "
-                    + "\(descriptor.cardinality); the table is damaged", table: writer.label)
-        }
-        remember(vector, id: descriptor.uniqueId, path: file.path)
-        return vector
-    }
-
-    func remember(_ vector: DeletionVector, id: String, path: String) {
-        lock.withLock { vectors[path] = (id, vector) }
-    }
-
-    /// Forgets files that are no longer live.
-    func retain(paths: Set<String>) {
-        lock.withLock { vectors = vectors.filter { paths.contains($0.key) } }
     }
 }

@@ -5,22 +5,22 @@ import Parquet
 
 /// Writes batches into Parquet data files of about `targetFileBytes`, and describes each as a Delta `add`.
 final class DataFileWriter {
-    let directory: String
+    let table: DeltaTableFiles
     let columns: [Column]
-    let options: DeltaWriteOptions
-    let label: String
     /// Relative directory of the files under the table root (`col=value/...` for partitions), and the values.
     var relativeDirectory = ""
     var partitionValues: [String: String?] = [:]
     private var current: (writer: ParquetWriter, name: String)?
+    /// Every file created so far, relative to the table root (not URI-encoded).
     private var paths: [String] = []
 
-    init(directory: String, columns: [Column], options: DeltaWriteOptions, label: String) {
-        self.directory = directory
+    init(table: DeltaTableFiles, columns: [Column]) {
+        self.table = table
         self.columns = columns
-        self.options = options
-        self.label = label
     }
+
+    var options: DeltaWriteOptions { table.options }
+    var label: String { table.label }
 
     var codecName: String {
         switch options.codec {
@@ -38,7 +38,7 @@ final class DataFileWriter {
         do throws(ParquetError) {
             try target.write(ParquetMapping.columns(batch))
         } catch {
-            throw FerryError(.io, "writing a data file of \(label): \(error)", table: label)
+            throw FerryError(.io, "cannot write a data file: \(error.message)", table: label)
         }
         if target.bytesWritten >= options.targetFileBytes { return [try closeCurrent()] }
         return []
@@ -54,7 +54,7 @@ final class DataFileWriter {
     func discard() {
         if let current { _ = try? current.writer.close() }
         current = nil
-        for p in paths { try? FileManager.default.removeItem(atPath: p) }
+        table.remove(paths)
         paths = []
     }
 
@@ -62,21 +62,13 @@ final class DataFileWriter {
         if let current { return current.writer }
         let name =
             "part-\(String(format: "%05d", paths.count))-\(UUID().uuidString.lowercased())-c000.\(codecName).parquet"
-        let dir = relativeDirectory.isEmpty ? directory : directory + "/" + relativeDirectory
-        if !relativeDirectory.isEmpty {
-            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        }
-        let full = dir + "/" + name
-        do throws(ParquetError) {
-            let writer = try ParquetWriter(
-                path: full, schema: ParquetMapping.schema(columns),
-                options: WriterOptions(codec: options.codec, rowGroupBytes: options.rowGroupBytes, createdBy: "ferry"))
-            current = (writer, name)
-            paths.append(full)
-            return writer
-        } catch {
-            throw FerryError(.io, "cannot create data file \(full): \(error)", table: label)
-        }
+        let relative = relativeDirectory.isEmpty ? name : relativeDirectory + "/" + name
+        let writer = try table.create(
+            relative, schema: ParquetMapping.schema(columns),
+            options: WriterOptions(codec: options.codec, rowGroupBytes: options.rowGroupBytes, createdBy: "ferry"))
+        current = (writer, name)
+        paths.append(relative)
+        return writer
     }
 
     private func closeCurrent() throws(FerryError) -> AddFile {
@@ -86,7 +78,7 @@ final class DataFileWriter {
         do throws(ParquetError) {
             file = try writer.close()
         } catch {
-            throw FerryError(.io, "cannot finish data file \(name): \(error)", table: label)
+            throw FerryError(.io, "cannot finish data file \(name): \(error.message)", table: label)
         }
         // The log holds URI-encoded paths: the directory's own %-escapes become %25.
         let path =

@@ -1,6 +1,7 @@
 import DeltaLake
 import FerryCore
 import Foundation
+import Parquet
 
 /// Merge-on-read: a change set's replaced and deleted rows are marked in their files' deletion vectors, and only
 /// the new rows are written, so a batch costs its own size instead of the size of every file it touches.
@@ -8,7 +9,7 @@ import Foundation
 /// Each touched file is removed with its old vector and added again with the new one (old rows plus this batch's),
 /// all vectors of a batch in one `deletion_vector_<uuid>.bin`.
 struct DeletionVectorMerge {
-    let writer: DeltaTableWriter
+    let table: DeltaTableFiles
     let snapshot: Snapshot
     /// Every column of the table, as files are written.
     let columns: [Column]
@@ -38,7 +39,7 @@ struct DeletionVectorMerge {
         let keyIndexes = keyIndexes
         guard keyIndexes.count == keyColumns.count else {
             throw FerryError(
-                .schema, "key (\(keyColumns.joined(separator: ", "))) is not in the table", table: writer.label)
+                .schema, "key (\(keyColumns.joined(separator: ", "))) is not in the table", table: table.label)
         }
         let matcher = KeyMatcher(keys: keys, capture: capture, keyColumns: keyColumns, columns: columns)
         let sortedInts: [Int64]? =
@@ -47,17 +48,20 @@ struct DeletionVectorMerge {
         let keyFields = keyIndexes.map { columns[$0] }
         let files = snapshot.files.values.sorted { $0.path < $1.path }
         let order = files.indices.sorted { files[$0].size > files[$1].size }
-        let outcomes = ConcurrentMap.run(files, order: order, threads: MergeRewriter.filesInFlight) {
-            (file: AddFile) throws(FerryError) -> ([Int], [[ScalarValue]: [ScalarValue?]]) in
+        let outcomes = WorkerPool<Void>(threads: MergeRewriter.filesInFlight, makeResource: {}).map(
+            files.count, order: order
+        ) {
+            (index: Int, _: Void) throws(FerryError) -> ([Int], [[ScalarValue]: [ScalarValue?]]) in
+            let file = files[index]
             let matched: [Int]
             if let sortedInts {
-                matched = try writer.keyIndex.keys(of: file, column: columns[keyIndexes[0]], writer: writer)
+                matched = try table.keyIndex.keys(of: file, column: columns[keyIndexes[0]], table: table)
                     .rows(matching: sortedInts)
             } else {
-                matched = try writer.digestIndex.keys(of: file, columns: keyFields, writer: writer)
+                matched = try table.digestIndex.keys(of: file, columns: keyFields, table: table)
                     .rows(matching: sortedDigests)
             }
-            let deleted = try writer.deletionVectors.vector(of: file, writer: writer)
+            let deleted = try table.deletedRows(of: file)
             let rows = matched.filter { !deleted.contains($0) }.sorted()
             let captured = capture.isEmpty || rows.isEmpty ? [:] : try self.capture(rows, of: file, matcher: matcher)
             return (rows, captured)
@@ -79,7 +83,7 @@ struct DeletionVectorMerge {
     private func capture(
         _ rows: [Int], of file: AddFile, matcher: KeyMatcher
     ) throws(FerryError) -> [[ScalarValue]: [ScalarValue?]] {
-        let reader = try DataFileReader(file, writer: writer)
+        let reader = try DataFileReader(file, table: table)
         var captured: [[ScalarValue]: [ScalarValue?]] = [:]
         var i = 0
         while i < rows.count {
@@ -107,38 +111,33 @@ struct DeletionVectorMerge {
         var vectors: [DeletionVector] = []
         for path in located.rows.keys.sorted() {
             guard let file = snapshot.files[path], let rows = located.rows[path] else { continue }
-            var vector = try writer.deletionVectors.vector(of: file, writer: writer)
+            var vector = try table.deletedRows(of: file)
             for row in rows { vector.insert(row) }
             vectors.append(vector)
             marked.removed.append(file)
         }
         guard !vectors.isEmpty else { return marked }
-        let descriptors: [DeletionVectorDescriptor]
-        do throws(DeltaError) {
-            descriptors = try DeletionVectorStorage.write(vectors, to: writer.table.store)
-        } catch {
-            throw writer.error(error)
-        }
+        let descriptors = try table.write(vectors)
         marked.vectorFile = descriptors.first?.relativeFilePath
         for (i, file) in marked.removed.enumerated() {
             var again = file
             again.deletionVector = descriptors[i]
             again.dataChange = true
-            again.stats = try Self.wideStats(of: file, writer: writer)
+            again.stats = try Self.wideStats(of: file, table: table)
             marked.added.append(again)
-            writer.deletionVectors.remember(vectors[i], id: descriptors[i].uniqueId, path: file.path)
+            table.deletionVectors.remember(vectors[i], id: descriptors[i].uniqueId, path: file.path)
         }
         return marked
     }
 
     /// `file`'s statistics as bounds (`tightBounds: false`): deleted rows may have held the minimum or maximum.
     /// `numRecords` stays the physical row count, as the protocol requires next to a deletion vector.
-    static func wideStats(of file: AddFile, writer: DeltaTableWriter) throws(FerryError) -> String {
+    static func wideStats(of file: AddFile, table: DeltaTableFiles) throws(FerryError) -> String {
         var stats: FileStats
         if let parsed = file.parsedStats() {
             stats = parsed
         } else {
-            let reader = try DataFileReader(file, writer: writer)
+            let reader = try DataFileReader(file, table: table)
             stats = FileStats(numRecords: Int64(reader.rowGroupStarts.last ?? 0))
         }
         stats.tightBounds = false

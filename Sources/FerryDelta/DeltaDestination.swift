@@ -55,7 +55,12 @@ public struct DeltaDestination: Destination {
 
     public func openWriter(_ table: TableName) throws(FerryError) -> any TableWriter {
         DeltaTableWriter(
-            path: root + "/" + table.name, label: table.description, options: options,
+            path: path(of: table), label: table.description, options: options,
             partitionBy: partitions[table.name] ?? [])
+    }
+
+    /// The directory of `table`'s Delta table: `<root>/<table name>`, the schema left out.
+    public func path(of table: TableName) -> String {
+        root + "/" + table.name
     }
 }

@@ -41,32 +41,21 @@ extension DeltaTableWriter: ChangeWriter {
         var columns = schema.columns
         var partitions = configuredPartitions
         if let current {
-            let existing: TableSchema
-            do throws(DeltaError) {
-                existing = DeltaTypeMapping.tableSchema(
-                    try current.schema, configuration: current.metadata.configuration)
-            } catch {
-                throw self.error(error)
-            }
+            let existing = try tableSchema(of: current)
             try checkColumns(from: existing, to: schema)
             columns = MergeRewriter.columns(existing: existing, incoming: schema)
             partitions = current.metadata.partitionColumns
         }
         for p in partitions where !columns.contains(where: { $0.name == p }) {
-            throw FerryError(.schema, "partition column \(p) is not in the table", table: label)
+            throw FerryError(
+                .schema,
+                "partition column \(p) (partition_by, or the Delta table's own partitioning) is not a column of the "
+                    + "table; fix partition_by in the table's config, or recreate the Delta table",
+                table: label)
         }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw FerryError(.io, "cannot create \(path): \(error)", table: label)
-        }
-        let rows = try ChangedRows(changes, schema: schema, columns: columns, writer: self)
-        if let current {
-            let live = Set(current.files.keys)
-            deletionVectors.retain(paths: live)
-            keyIndex.retain(paths: live)
-            digestIndex.retain(paths: live)
-        }
+        try files.createRoot()
+        let rows = try ChangedRows(changes, schema: schema, columns: columns, table: files)
+        if let current { files.retain(paths: Set(current.files.keys)) }
         var removed: [AddFile] = []
         var added: [AddFile] = []
         // Files already in the table, added again with a new deletion vector: never deleted on failure.
@@ -77,14 +66,14 @@ extension DeltaTableWriter: ChangeWriter {
                 added = try rows.write(captured: [:], partitionBy: partitions)
             } else if let current, !rows.touched.isEmpty, options.deletionVectors {
                 let merge = DeletionVectorMerge(
-                    writer: self, snapshot: current, columns: columns, keyColumns: schema.primaryKey)
+                    table: files, snapshot: current, columns: columns, keyColumns: schema.primaryKey)
                 let located = try merge.locate(rows.touched, capture: rows.capture)
                 added = try rows.write(captured: located.captured, partitionBy: partitions)
                 marked = try merge.mark(located)
                 removed = marked.removed
             } else if let current, !rows.touched.isEmpty {
                 var rewriter = MergeRewriter(
-                    writer: self, snapshot: current, keys: rows.touched, keyColumns: schema.primaryKey,
+                    table: files, snapshot: current, keys: rows.touched, keyColumns: schema.primaryKey,
                     columns: columns, partitionBy: partitions)
                 rewriter.capture = rows.capture
                 // New rows that take nothing from the dropped ones are written while the files are rewritten.
@@ -107,19 +96,13 @@ extension DeltaTableWriter: ChangeWriter {
                     SetTransaction(appId: appId, version: Int64(bitPattern: $0.rawValue))
                 },
                 parameters: ["pipeline": .string(pipeline), "position": .string(position.description)])
-            if !committed { deleteUncommitted(added, vectorFile: marked.vectorFile) }
+            if !committed { files.deleteUncommitted(added, vectorFile: marked.vectorFile) }
             if committed && options.deletionVectors { try compactIfDue() }
             return committed
         } catch {
-            deleteUncommitted(added, vectorFile: marked.vectorFile)
+            files.deleteUncommitted(added, vectorFile: marked.vectorFile)
             throw error
         }
-    }
-
-    /// Deletes new data files and the vector file of a commit that did not happen.
-    private func deleteUncommitted(_ files: [AddFile], vectorFile: String?) {
-        deleteUncommitted(files)
-        if let vectorFile { try? FileManager.default.removeItem(atPath: dataPath(vectorFile)) }
     }
 
     /// One commit of `removed` and `added` with the schema's metadata when it evolved (or the table is new) and
@@ -129,7 +112,7 @@ extension DeltaTableWriter: ChangeWriter {
         added: [AddFile], transaction: SetTransaction?, parameters: [String: JSONValue]
     ) throws(FerryError) -> Bool {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var actions = schemaActions(
+        var actions = try schemaActions(
             current: current, schema: schema, replace: false, partitionBy: partitions, now: now,
             deletionVectors: options.deletionVectors)
         actions += removed.map { .remove($0.removal(at: now)) }

@@ -58,25 +58,18 @@ extension DeltaTableWriter {
         guard let snapshot = try loadSnapshot() else { return 0 }
         let candidates = compactionCandidates(snapshot)
         guard !candidates.isEmpty else { return 0 }
-        let existing: TableSchema
-        do throws(DeltaError) {
-            existing = DeltaTypeMapping.tableSchema(try snapshot.schema, configuration: snapshot.metadata.configuration)
-        } catch {
-            throw self.error(error)
-        }
-        let files = PartitionedFiles(
-            directory: path, columns: existing.columns, partitionBy: snapshot.metadata.partitionColumns,
-            options: options, label: label)
+        let existing = try tableSchema(of: snapshot)
+        let output = files.makeFiles(columns: existing.columns, partitionBy: snapshot.metadata.partitionColumns)
         var added: [AddFile] = []
         do throws(FerryError) {
             for file in candidates {
-                let reader = try DataFileReader(file, writer: self)
+                let reader = try DataFileReader(file, table: files)
                 for rg in 0..<reader.rowGroupCount {
                     let batch = try reader.readLiveRowGroup(rg, columns: existing.columns)
-                    if batch.rowCount > 0 { added += try files.write(batch) }
+                    if batch.rowCount > 0 { added += try output.write(batch) }
                 }
             }
-            added += try files.finish()
+            added += try output.finish()
             added = added.map { file in
                 var moved = file
                 moved.dataChange = false
@@ -93,13 +86,14 @@ extension DeltaTableWriter {
                 ], readVersion: snapshot.version, readFiles: Set(candidates.map(\.path)))
             commit.readSnapshot = snapshot
             do throws(DeltaError) {
-                _ = try table.commit(commit)
+                // No `txn`, so the commit cannot be found already done; should it ever be, its files go.
+                if case .alreadyCommitted = try table.commit(commit) { files.deleteUncommitted(added) }
             } catch {
                 throw self.error(error)
             }
         } catch {
-            files.discard()
-            deleteUncommitted(added)
+            output.discard()
+            files.deleteUncommitted(added)
             throw error
         }
         return candidates.count

@@ -5,62 +5,47 @@ import Parquet
 
 /// One Delta table written by one run: new data files, then one commit that adds them (and removes what they
 /// replace), carrying the run's `txn` so that a retried commit is never applied twice.
+///
+/// The writer owns the table's log and the snapshot it last read; its helpers (merges, readers, key indexes,
+/// deletion vectors) see only ``files``, and a write's state lives in the ``WriteSession`` between `begin` and
+/// `commit`.
 final class DeltaTableWriter: TableWriter {
-    let path: String
-    let label: String
-    let options: DeltaWriteOptions
+    let files: DeltaTableFiles
     let table: DeltaTable
-    /// Deletion vectors and key positions of live files, kept across the batches of a change stream.
-    let deletionVectors = DeletionVectorCache()
-    let keyIndex = KeyIndex<Int64>()
-    /// Keys that are not a single integer column, as digests.
-    let digestIndex = KeyIndex<KeyDigest>()
-
-    private var snapshot: Snapshot?
-    private var schema = TableSchema(columns: [])
-    private var mode = WriteMode.append
-    private var files = PartitionedFiles?.none
     /// Configured partition columns (used when the table is created or replaced).
     let configuredPartitions: [String]
-    /// Partition columns of this write.
-    private(set) var partitionBy: [String] = []
-    private var added: [AddFile] = []
-    private var rows: Int64 = 0
-    private var incomingKeys = Set<[ScalarValue]>()
-    private var keyIndexes: [Int] = []
+
+    /// The snapshot last read, brought up to date from the commits after it on the next read.
+    private var latest: Snapshot?
+    /// The write in progress, from `begin` to `commit` or `abort`.
+    private var session: WriteSession?
 
     init(path: String, label: String, options: DeltaWriteOptions, partitionBy: [String] = []) {
-        self.path = path
-        self.label = label
-        self.options = options
+        let table = DeltaTable(store: LocalLogStore(root: path), engineInfo: options.engineInfo)
+        self.table = table
+        self.files = DeltaTableFiles(path: path, label: label, options: options, store: table.store)
         self.configuredPartitions = partitionBy
-        self.table = DeltaTable(store: LocalLogStore(root: path), engineInfo: options.engineInfo)
     }
 
+    var path: String { files.path }
+    var label: String { files.label }
+    var options: DeltaWriteOptions { files.options }
     var appId: String { "\(options.applicationId):\(label)" }
 
-    func error(_ e: DeltaError) -> FerryError {
-        let code: FerryError.Code =
-            switch e.code {
-            case .concurrentModification, .versionAlreadyExists: .transient
-            case .io: .io
-            case .schema, .unsupportedFeature: .schema
-            default: .database
-            }
-        return FerryError(code, e.message, table: label)
-    }
+    func error(_ e: DeltaError) -> FerryError { files.error(e) }
 
+    /// The latest snapshot, or `nil` when the table does not exist yet.
     func loadSnapshot() throws(FerryError) -> Snapshot? {
         do throws(DeltaError) {
             guard try table.exists() else { return nil }
             // A held snapshot is brought up to date from the commits after it, not rebuilt from the checkpoint.
             let s: Snapshot
-            if let held = snapshot {
+            if let held = latest {
                 s = try table.snapshot(refreshing: held)
             } else {
                 s = try table.snapshot()
             }
-            snapshot = s
+            latest = s
             return s
         } catch {
             throw self.error(error)
@@ -69,11 +54,7 @@ final class DeltaTableWriter: TableWriter {
 
     func existingSchema() throws(FerryError) -> TableSchema? {
         guard let s = try loadSnapshot() else { return nil }
-        do throws(DeltaError) {
-            return DeltaTypeMapping.tableSchema(try s.schema, configuration: s.metadata.configuration)
-        } catch {
-            throw self.error(error)
-        }
+        return try tableSchema(of: s)
     }
 
     func rowCount() throws(FerryError) -> Int64 {
@@ -85,72 +66,9 @@ final class DeltaTableWriter: TableWriter {
                 total += n
                 continue
             }
-            do throws(ParquetError) {
-                total += Int64(try ParquetReader(path: dataPath(f.path)).numRows) - (f.deletionVector?.cardinality ?? 0)
-            } catch {
-                throw FerryError(.io, "cannot read \(f.path): \(error)", table: label)
-            }
+            total += Int64(try files.open(f).numRows) - (f.deletionVector?.cardinality ?? 0)
         }
         return total
-    }
-
-    func dataPath(_ relative: String) -> String {
-        path + "/" + (relative.removingPercentEncoding ?? relative)
-    }
-
-    func maxValue(of column: String, type: ColumnType) throws(FerryError) -> ScalarValue? {
-        guard let s = try loadSnapshot() else { return nil }
-        var best: ScalarValue?
-        for f in s.files.values {
-            let stats = f.parsedStats()
-            let candidate: ScalarValue?
-            if f.deletionVector != nil {
-                // Statistics of a file with deleted rows are only bounds: the largest may be gone.
-                candidate = try liveMax(f, column: column, type: type)
-            } else if let v = FileStatsBuilder.scalar(stats?.maxValues?[column], type: type) {
-                candidate = v
-            } else if let stats, stats.numRecords > 0, stats.nullCount?[column]?.intValue == stats.numRecords {
-                candidate = nil  // all NULL
-            } else {
-                candidate = try footerMax(f.path, column: column, type: type)
-            }
-            if let c = candidate, best == nil || (c.compare(to: best ?? c) ?? 0) > 0 { best = c }
-        }
-        return best
-    }
-
-    /// The largest value of `column` among the rows of `file` its deletion vector keeps.
-    func liveMax(_ file: AddFile, column: String, type: ColumnType) throws(FerryError) -> ScalarValue? {
-        let reader = try DataFileReader(file, writer: self)
-        let wanted = [Column(name: column, type: type, nullable: true)]
-        var best: ScalarValue?
-        for rg in 0..<reader.rowGroupCount {
-            let batch = try reader.readLiveRowGroup(rg, columns: wanted)
-            for r in 0..<batch.rowCount {
-                guard let v = ScalarValue(vector: batch.vectors[0], row: r, type: type) else { continue }
-                if best == nil || (v.compare(to: best ?? v) ?? 0) > 0 { best = v }
-            }
-        }
-        return best
-    }
-
-    /// Exact max from the Parquet footer's row-group statistics, for files without usable Delta stats.
-    func footerMax(_ relative: String, column: String, type: ColumnType) throws(FerryError) -> ScalarValue? {
-        do throws(ParquetError) {
-            let reader = try ParquetReader(path: dataPath(relative))
-            guard let index = reader.schema.fields.firstIndex(where: { $0.name == column }) else { return nil }
-            var best: ScalarValue?
-            for rg in 0..<reader.rowGroupCount {
-                let summary = reader.statistics(ofRowGroup: rg)[index]
-                guard let stat = summary.max,
-                    let v = FileStatsBuilder.scalar(FileStatsBuilder.json(stat, type: type), type: type)
-                else { continue }
-                if best == nil || (v.compare(to: best ?? v) ?? 0) > 0 { best = v }
-            }
-            return best
-        } catch {
-            throw FerryError(.io, "cannot read the statistics of \(relative): \(error)", table: label)
-        }
     }
 
     func recover() throws(FerryError) {
@@ -178,16 +96,14 @@ final class DeltaTableWriter: TableWriter {
     }
 
     func begin(schema: TableSchema, mode: WriteMode) throws(FerryError) {
-        self.schema = schema
-        self.mode = mode
-        added = []
-        rows = 0
-        incomingKeys = []
-        partitionBy = configuredPartitions
-        if let existing = try existingSchema() {
-            try checkEvolution(from: existing, to: schema)
+        if let session { session.discard(in: files) }
+        session = nil
+        var partitionBy = configuredPartitions
+        let snapshot = try loadSnapshot()
+        if let snapshot {
+            try checkEvolution(from: try tableSchema(of: snapshot), to: schema, mode: mode)
             // Old files keep the target's column order; new files follow the source's. Readers map by name.
-            let current = snapshot?.metadata.partitionColumns ?? []
+            let current = snapshot.metadata.partitionColumns
             if case .replace = mode {
             } else if current != configuredPartitions {
                 if !configuredPartitions.isEmpty {
@@ -201,8 +117,13 @@ final class DeltaTableWriter: TableWriter {
             }
         }
         for p in partitionBy where schema.column(named: p) == nil {
-            throw FerryError(.schema, "partition_by column \(p) is not in the table", table: label)
+            throw FerryError(
+                .schema,
+                "partition column \(p) (partition_by) is not a column of the source; "
+                    + "fix partition_by in the table's config, or run a full_replace to repartition the table",
+                table: label)
         }
+        var keyIndexes: [Int] = []
         if case .upsert(let key) = mode {
             keyIndexes = key.compactMap { schema.index(of: $0) }
             if keyIndexes.count != key.count {
@@ -210,84 +131,51 @@ final class DeltaTableWriter: TableWriter {
                     .schema, "merge key (\(key.joined(separator: ", "))) is not in the table", table: label)
             }
         }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw FerryError(.io, "cannot create \(path): \(error)", table: label)
-        }
-        files = makeFiles()
-    }
-
-    func makeFiles() -> PartitionedFiles {
-        PartitionedFiles(
-            directory: path, columns: schema.columns, partitionBy: partitionBy, options: options, label: label)
-    }
-
-    func checkEvolution(from existing: TableSchema, to schema: TableSchema) throws(FerryError) {
-        // A replace rewrites every file, so it may change the schema freely.
-        if case .replace = mode { return }
-        try checkColumns(from: existing, to: schema)
-    }
-
-    /// Throws unless `schema` fits the table's columns: same Delta types, and no NOT NULL column it lacks.
-    func checkColumns(from existing: TableSchema, to schema: TableSchema) throws(FerryError) {
-        for column in schema.columns {
-            if let current = existing.column(named: column.name),
-                DeltaTypeMapping.deltaType(current.type) != DeltaTypeMapping.deltaType(column.type)
-            {
-                throw FerryError(
-                    .schema,
-                    "column \(column.name) is \(column.type) in the source but \(current.type) in the Delta table, "
-                        + "which cannot be widened; recreate the table (delete its directory) to change the type",
-                    table: label)
-            }
-        }
-        for column in existing.columns where schema.column(named: column.name) == nil && !column.nullable {
-            throw FerryError(
-                .schema, "Delta column \(column.name) is NOT NULL but missing from the source", table: label)
-        }
+        try files.createRoot()
+        session = WriteSession(
+            snapshot: snapshot, schema: schema, mode: mode, partitionBy: partitionBy,
+            output: files.makeFiles(columns: schema.columns, partitionBy: partitionBy), keyIndexes: keyIndexes)
     }
 
     func write(_ batch: RecordBatch) throws(FerryError) {
-        if !keyIndexes.isEmpty {
-            for r in 0..<batch.rowCount {
-                incomingKeys.insert(key(of: batch, row: r))
-            }
-        }
-        guard let files else { throw FerryError(.integrity, "write before begin", table: label) }
-        added += try files.write(batch)
-        rows += Int64(batch.rowCount)
-    }
-
-    func key(of batch: RecordBatch, row: Int) -> [ScalarValue] {
-        keyIndexes.map { i in
-            ScalarValue(vector: batch.vectors[i], row: row, type: batch.columns[i].type) ?? .text("\u{0}NULL")
-        }
+        guard session != nil else { throw FerryError(.integrity, "write before begin", table: label) }
+        try session?.write(batch)
     }
 
     func commit() throws(FerryError) -> Int64 {
-        guard let files else { throw FerryError(.integrity, "commit before begin", table: label) }
-        added += try files.finish()
-        let current = snapshot
+        guard var session else { throw FerryError(.integrity, "commit before begin", table: label) }
+        self.session = nil
+        do throws(FerryError) {
+            try session.finish()
+            try commit(session)
+        } catch {
+            // Nothing of this write is in the log: its files go (the merge deletes its own rewrites itself).
+            session.discard(in: files)
+            throw error
+        }
+        return session.rows
+    }
+
+    /// Commits what `session` wrote against the snapshot it began with.
+    private func commit(_ session: WriteSession) throws(FerryError) {
+        let current = session.snapshot
         if let current, let done = current.transactionVersion(appId: appId), done >= options.transactionVersion {
             // Either this run already committed (a retry after a lost acknowledgement), or the clock went back.
             try checkOwnCommit(current, done: done)
-            self.files = nil
-            return rows
+            session.discard(in: files)
+            return
         }
         var actions: [Action] = []
         var readFiles = Set<String>()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var operation = "WRITE"
         var parameters: [String: JSONValue] = ["ferryRunId": .string(options.runId)]
-
-        let isReplace = if case .replace = mode { true } else { false }
-        actions += schemaActions(
-            current: current, schema: schema, replace: isReplace, partitionBy: partitionBy, now: now)
-
-        switch mode {
+        let isReplace = if case .replace = session.mode { true } else { false }
+        actions += try schemaActions(
+            current: current, schema: session.schema, replace: isReplace, partitionBy: session.partitionBy, now: now)
+        var rewritten: [AddFile] = []
+        switch session.mode {
         case .replace:
-            operation = "WRITE"
             parameters["mode"] = .string("Overwrite")
             for f in (current?.files.values).map(Array.init) ?? [] {
                 actions.append(.remove(f.removal(at: now)))
@@ -298,32 +186,40 @@ final class DeltaTableWriter: TableWriter {
         case .upsert(let key):
             operation = "MERGE"
             parameters["predicate"] = .string("key(\(key.joined(separator: ", ")))")
-            if let current, !incomingKeys.isEmpty {
-                let existing = DeltaTypeMapping.tableSchema(
-                    (try? current.schema) ?? StructType(fields: []), configuration: current.metadata.configuration)
+            if let current, !session.incomingKeys.isEmpty {
+                let existing = try tableSchema(of: current)
                 let rewrite = try MergeRewriter(
-                    writer: self, snapshot: current, keys: incomingKeys, keyColumns: key,
-                    columns: MergeRewriter.columns(existing: existing, incoming: schema), partitionBy: partitionBy
+                    table: files, snapshot: current, keys: session.incomingKeys, keyColumns: key,
+                    columns: MergeRewriter.columns(existing: existing, incoming: session.schema),
+                    partitionBy: session.partitionBy
                 ).run()
                 for old in rewrite.removed {
                     actions.append(.remove(old.removal(at: now)))
                     readFiles.insert(old.path)
                 }
-                actions += rewrite.added.map { .add($0) }
+                rewritten = rewrite.added
+                actions += rewritten.map { .add($0) }
             }
         }
-        actions += added.map { .add($0) }
+        actions += session.added.map { .add($0) }
         var commit = DeltaTable.Commit(
             actions: actions, operation: operation, parameters: parameters, readVersion: current?.version ?? -1,
             readFiles: readFiles, transaction: SetTransaction(appId: appId, version: options.transactionVersion))
         commit.readSnapshot = current
+        let result: DeltaTable.CommitResult
         do throws(DeltaError) {
-            _ = try table.commit(commit)
+            result = try table.commit(commit)
         } catch {
+            files.deleteUncommitted(rewritten)
             throw self.error(error)
         }
-        self.files = nil
-        return rows
+        if case .alreadyCommitted = result {
+            // A commit with this txn landed while this one was prepared: nothing of this one is in the log.
+            files.deleteUncommitted(rewritten)
+            session.discard(in: files)
+            guard let fresh = try loadSnapshot(), let done = fresh.transactionVersion(appId: appId) else { return }
+            try checkOwnCommit(fresh, done: done)
+        }
     }
 
     /// Throws unless the commit that set this table's transaction version came from this run.
@@ -351,86 +247,13 @@ final class DeltaTableWriter: TableWriter {
         throw ahead
     }
 
-    /// The `protocol` and `metaData` actions a commit needs: the table's first ones when `current` is nil; else a
-    /// new `metaData` when the schema grows (or, for a replace, changes) or the primary key is not recorded yet,
-    /// with a higher protocol when the new schema needs one.
-    ///
-    /// With `deletionVectors` (a change stream writing merge-on-read), the table also gets the `deletionVectors`
-    /// feature and `delta.enableDeletionVectors=true`.
-    func schemaActions(
-        current: Snapshot?, schema: TableSchema, replace: Bool, partitionBy: [String], now: Int64,
-        deletionVectors: Bool = false
-    ) -> [Action] {
-        let structType = DeltaTypeMapping.structType(schema)
-        var actions: [Action] = []
-        let enabled = "delta.enableDeletionVectors"
-        if let current {
-            let existing = (try? current.schema) ?? StructType(fields: [])
-            let merged = replace ? structType : mergedSchema(existing, structType)
-            if merged != existing
-                || (!schema.primaryKey.isEmpty && current.metadata.configuration[DeltaTypeMapping.primaryKeyKey] == nil)
-                || (deletionVectors && current.metadata.configuration[enabled] != "true")
-            {
-                var metadata = current.metadata
-                metadata.schemaString = merged.json
-                if !schema.primaryKey.isEmpty {
-                    metadata.configuration[DeltaTypeMapping.primaryKeyKey] = schema.primaryKey.joined(separator: ",")
-                }
-                if deletionVectors { metadata.configuration[enabled] = "true" }
-                actions.append(.metadata(metadata))
-            }
-            if let needed = TableFeatures.upgraded(
-                current.protocolAction, for: merged, deletionVectors: deletionVectors)
-            {
-                actions.append(.protocol(needed))
-            }
-        } else {
-            var configuration: [String: String] = [:]
-            if !schema.primaryKey.isEmpty {
-                configuration[DeltaTypeMapping.primaryKeyKey] = schema.primaryKey.joined(separator: ",")
-            }
-            if deletionVectors { configuration[enabled] = "true" }
-            let minimal = ProtocolAction(minReaderVersion: 1, minWriterVersion: 2)
-            actions.append(
-                .protocol(
-                    TableFeatures.upgraded(minimal, for: structType, deletionVectors: deletionVectors) ?? minimal))
-            actions.append(
-                .metadata(
-                    MetadataAction(
-                        name: label, schemaString: structType.json, partitionColumns: partitionBy,
-                        configuration: configuration, createdTime: now)))
-        }
-        return actions
-    }
-
-    /// Deletes data files written for a commit that did not happen (readers never saw them: the log does not
-    /// name them).
-    func deleteUncommitted(_ files: [AddFile]) {
-        for file in files { try? FileManager.default.removeItem(atPath: dataPath(file.path)) }
-    }
-
-    /// The table's fields, nullable where `incoming` is (a column the source dropped or made nullable gets
-    /// NULLs from now on), then `incoming`'s new fields.
-    func mergedSchema(_ existing: StructType, _ incoming: StructType) -> StructType {
-        var fields = existing.fields
-        for i in fields.indices where !fields[i].nullable && incoming.field(named: fields[i].name)?.nullable == true {
-            fields[i].nullable = true
-        }
-        for f in incoming.fields where existing.field(named: f.name) == nil {
-            var nullable = f
-            nullable.nullable = true
-            fields.append(nullable)
-        }
-        return StructType(fields: fields)
-    }
-
     func abort() {
-        files?.discard()
-        files = nil
+        session?.discard(in: files)
+        session = nil
     }
 
     func close() {
-        if files != nil { abort() }
+        if session != nil { abort() }
     }
 }
 

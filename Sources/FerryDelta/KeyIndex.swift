@@ -94,9 +94,9 @@ final class KeyIndex<Key: Comparable & Sendable>: @unchecked Sendable {
 
 extension KeyIndex where Key == Int64 {
     /// The keys of `file` from its integer key `column`.
-    func keys(of file: AddFile, column: Column, writer: DeltaTableWriter) throws(FerryError) -> FileKeys {
+    func keys(of file: AddFile, column: Column, table: DeltaTableFiles) throws(FerryError) -> FileKeys {
         try keys(of: file) { () throws(FerryError) -> [(key: Int64, row: UInt32)] in
-            let reader = try DataFileReader(file, writer: writer)
+            let reader = try DataFileReader(file, table: table)
             var pairs: [(key: Int64, row: UInt32)] = []
             pairs.reserveCapacity(reader.rowGroupStarts.last ?? 0)
             for rg in 0..<reader.rowGroupCount {
@@ -104,7 +104,7 @@ extension KeyIndex where Key == Int64 {
                 guard case .int64(let values) = vector.values else {
                     throw FerryError(
                         .integrity, "key column \(column.name) of \(file.path) does not read as integers",
-                        table: writer.label)
+                        table: table.label)
                 }
                 let start = reader.rowGroupStarts[rg]
                 for r in values.indices where !vector.isNull(r) {
@@ -118,9 +118,9 @@ extension KeyIndex where Key == Int64 {
 
 extension KeyIndex where Key == KeyDigest {
     /// The digests of `file`'s keys, read from its key `columns` (in key order).
-    func keys(of file: AddFile, columns: [Column], writer: DeltaTableWriter) throws(FerryError) -> FileKeys {
+    func keys(of file: AddFile, columns: [Column], table: DeltaTableFiles) throws(FerryError) -> FileKeys {
         try keys(of: file) { () throws(FerryError) -> [(key: KeyDigest, row: UInt32)] in
-            let reader = try DataFileReader(file, writer: writer)
+            let reader = try DataFileReader(file, table: table)
             let indexes = Array(columns.indices)
             var pairs: [(key: KeyDigest, row: UInt32)] = []
             pairs.reserveCapacity(reader.rowGroupStarts.last ?? 0)

@@ -9,7 +9,7 @@ import Parquet
 /// Memory is bounded by the incoming key set and one row group, never by the table (delta-rs' merge grows with
 /// the target: delta-rs#2573).
 struct MergeRewriter {
-    let writer: DeltaTableWriter
+    let table: DeltaTableFiles
     let snapshot: Snapshot
     /// Keys whose rows are dropped from the files (see `key(of:row:at:)` for their form).
     let keys: Set<[ScalarValue]>
@@ -27,12 +27,24 @@ struct MergeRewriter {
         var captured: [[ScalarValue]: [ScalarValue?]] = [:]
     }
 
-    /// Stands for NULL in keys, which a primary key never holds but a merge key of another table may.
-    static let nullKey = ScalarValue.text("\u{0}NULL")
+    /// Stands for NULL in a key column of `type` (a primary key never holds NULL, a merge key of another table
+    /// may): a value of a kind the column's values never read back as (`ScalarValue(vector:row:type:)`), so no
+    /// real key equals it, while NULL keys still equal each other.
+    static func nullKey(for type: ColumnType) -> ScalarValue {
+        switch type {
+        case .numeric, .text, .json, .jsonb, .uuid: .bytes([])
+        case .boolean, .int16, .int32, .int64, .time, .date, .timestamp, .timestampTZ, .float32, .float64, .decimal,
+            .bytes:
+            .text("")
+        }
+    }
 
     /// The key of `row` in `batch`, from the columns at `indexes`.
     static func key(of batch: RecordBatch, row: Int, at indexes: [Int]) -> [ScalarValue] {
-        indexes.map { i in ScalarValue(vector: batch.vectors[i], row: row, type: batch.columns[i].type) ?? nullKey }
+        indexes.map { i in
+            let type = batch.columns[i].type
+            return ScalarValue(vector: batch.vectors[i], row: row, type: type) ?? nullKey(for: type)
+        }
     }
 
     /// The columns a rewrite carries: the table's in its order (typed as `incoming` where it has the column: both
@@ -75,8 +87,8 @@ struct MergeRewriter {
         var order = candidates.indices.sorted { candidates[$0].size > candidates[$1].size }
         if alongside != nil { order.insert(candidates.count, at: min(1, order.count)) }
         let tasks = Array(0..<(candidates.count + (alongside == nil ? 0 : 1)))
-        let outcomes = ConcurrentMap.run(tasks, order: order, threads: Self.filesInFlight) {
-            (task: Int) throws(FerryError) -> Outcome in
+        let outcomes = WorkerPool<Void>(threads: Self.filesInFlight, makeResource: {}).map(tasks.count, order: order) {
+            (task: Int, _: Void) throws(FerryError) -> Outcome in
             guard task < candidates.count else { return .alongside(try alongside?() ?? []) }
             return .file(try rewrite(candidates[task], matching: matcher))
         }
@@ -96,7 +108,7 @@ struct MergeRewriter {
         }
         result.added += alongsideFiles
         if let failure {
-            writer.deleteUncommitted(result.added)
+            table.deleteUncommitted(result.added)
             throw failure
         }
         return result
@@ -107,9 +119,10 @@ struct MergeRewriter {
     func candidateFiles(matching matcher: KeyMatcher) throws(FerryError) -> [AddFile] {
         let files = snapshot.files.values.sorted { $0.path < $1.path }
         guard let firstKey = columns.first(where: { $0.name == keyColumns[0] }) else {
-            throw FerryError(.schema, "merge key column \(keyColumns[0]) is not in the table", table: writer.label)
+            throw FerryError(.schema, "merge key column \(keyColumns[0]) is not in the table", table: table.label)
         }
         let holdsKey: (ScalarValue, ScalarValue) -> Bool
+        var lookForNull = false
         switch matcher.keys {
         case .int64(let ints, _):
             let sorted = ints.sorted()
@@ -121,7 +134,11 @@ struct MergeRewriter {
                 return i < sorted.count && sorted[i] <= high
             }
         case .general(let keys, _):
-            let firsts = keys.compactMap(\.first).sorted { ($0.compare(to: $1) ?? 0) < 0 }
+            // NULL stands for itself in keys and compares with nothing, so it is kept out of the sorted list; the
+            // statistics' bounds never cover NULLs, so a file that may hold one is a candidate for it instead.
+            let null = Self.nullKey(for: firstKey.type)
+            let firsts = keys.compactMap(\.first).filter { $0 != null }.sorted { ($0.compare(to: $1) ?? 0) < 0 }
+            lookForNull = keys.contains { $0.first == null }
             holdsKey = { low, high in
                 // The first incoming key at or above the file's minimum must not pass its maximum.
                 let i = Self.firstIndex(in: firsts) { key in key.compare(to: low).map { $0 >= 0 } ?? true }
@@ -129,7 +146,9 @@ struct MergeRewriter {
             }
         }
         return files.filter { file in
-            guard let stats = file.parsedStats(),
+            guard let stats = file.parsedStats() else { return true }
+            if lookForNull && (stats.nullCount?[firstKey.name]?.intValue ?? 1) > 0 { return true }
+            guard
                 let low = FileStatsBuilder.scalar(stats.minValues?[firstKey.name], type: firstKey.type),
                 let high = FileStatsBuilder.scalar(stats.maxValues?[firstKey.name], type: firstKey.type)
             else { return true }
@@ -159,10 +178,8 @@ struct MergeRewriter {
     /// Rows the file's deletion vector removes are neither matched nor kept: the rewrite has none, so its files
     /// need no vector.
     func rewrite(_ file: AddFile, matching matcher: KeyMatcher) throws(FerryError) -> FileRewrite? {
-        let reader = try DataFileReader(file, writer: writer)
-        let out = PartitionedFiles(
-            directory: writer.path, columns: columns, partitionBy: partitionBy, options: writer.options,
-            label: writer.label)
+        let reader = try DataFileReader(file, table: table)
+        let out = table.makeFiles(columns: columns, partitionBy: partitionBy)
         var replaced = false
         var rewritten = FileRewrite()
         do throws(FerryError) {
@@ -192,7 +209,7 @@ struct MergeRewriter {
             rewritten.added += try out.finish()
         } catch {
             out.discard()
-            writer.deleteUncommitted(rewritten.added)
+            table.deleteUncommitted(rewritten.added)
             throw error
         }
         return rewritten

@@ -10,9 +10,7 @@ import Foundation
 final class PartitionedFiles {
     static let maxOpen = 32
 
-    let directory: String
-    let options: DeltaWriteOptions
-    let label: String
+    let table: DeltaTableFiles
     let partitionColumns: [Column]
     let dataColumns: [Column]
     private let partitionIndexes: [Int]
@@ -22,10 +20,8 @@ final class PartitionedFiles {
     private var closed: [DataFileWriter] = []
     private var pending: [AddFile] = []
 
-    init(directory: String, columns: [Column], partitionBy: [String], options: DeltaWriteOptions, label: String) {
-        self.directory = directory
-        self.options = options
-        self.label = label
+    init(table: DeltaTableFiles, columns: [Column], partitionBy: [String]) {
+        self.table = table
         let partitionIndexes = partitionBy.compactMap { name in columns.firstIndex { $0.name == name } }
         let dataIndexes = columns.indices.filter { !partitionIndexes.contains($0) }
         self.partitionIndexes = partitionIndexes
@@ -75,7 +71,7 @@ final class PartitionedFiles {
                 closed.append(w)
             }
         }
-        let w = DataFileWriter(directory: directory, columns: dataColumns, options: options, label: label)
+        let w = DataFileWriter(table: table, columns: dataColumns)
         if !key.isEmpty {
             w.relativeDirectory = zip(partitionColumns, key).map { PartitionValues.directory($0.name, $1) }
                 .joined(separator: "/")

@@ -53,9 +53,12 @@ extension Int32: ColumnValue {
         _ values: UnsafeBufferPointer<Int32>, validity: UnsafeBufferPointer<Bool>?, range: Range<Int>, order: StatOrder
     ) -> (StatValue, StatValue)? {
         if order == .unsigned {
-            let unsigned = UnsafeRawBufferPointer(values).bindMemory(to: UInt32.self)
-            return MinMax.integers(unsigned, validity: validity, range: range).map {
-                (.int32(Int32(bitPattern: $0.0)), .int32(Int32(bitPattern: $0.1)))
+            // The same bits compared as unsigned. Rebinding is scoped to the closure, and Int32 and UInt32 are
+            // related types (same size and alignment), so the memory the caller owns is read, never retyped.
+            return values.withMemoryRebound(to: UInt32.self) { unsigned in
+                MinMax.integers(unsigned, validity: validity, range: range).map {
+                    (.int32(Int32(bitPattern: $0.0)), .int32(Int32(bitPattern: $0.1)))
+                }
             }
         }
         return MinMax.integers(values, validity: validity, range: range).map { (.int32($0.0), .int32($0.1)) }
@@ -72,9 +75,12 @@ extension Int64: ColumnValue {
         _ values: UnsafeBufferPointer<Int64>, validity: UnsafeBufferPointer<Bool>?, range: Range<Int>, order: StatOrder
     ) -> (StatValue, StatValue)? {
         if order == .unsigned {
-            let unsigned = UnsafeRawBufferPointer(values).bindMemory(to: UInt64.self)
-            return MinMax.integers(unsigned, validity: validity, range: range).map {
-                (.int64(Int64(bitPattern: $0.0)), .int64(Int64(bitPattern: $0.1)))
+            // The same bits compared as unsigned. Rebinding is scoped to the closure, and Int64 and UInt64 are
+            // related types (same size and alignment), so the memory the caller owns is read, never retyped.
+            return values.withMemoryRebound(to: UInt64.self) { unsigned in
+                MinMax.integers(unsigned, validity: validity, range: range).map {
+                    (.int64(Int64(bitPattern: $0.0)), .int64(Int64(bitPattern: $0.1)))
+                }
             }
         }
         return MinMax.integers(values, validity: validity, range: range).map { (.int64($0.0), .int64($0.1)) }

@@ -49,5 +49,7 @@ public struct ParquetError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "ParquetError(\(code)): \(message)" }
+    /// The message alone, as a user should read it (it names the file, column and page); callers that need the
+    /// kind look at ``code``.
+    public var description: String { message }
 }

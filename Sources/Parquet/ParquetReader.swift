@@ -136,6 +136,8 @@ public final class ParquetReader {
         } else {
             indices = Array(schema.fields.indices)
         }
+        // Written by the workers without a lock: each worker writes only the slots of the positions it claimed, and
+        // every position is claimed once, so no two threads touch one slot; `forEach` returns after all are done.
         let results = UnsafeMutableBufferPointer<ColumnBatch?>.allocate(capacity: indices.count)
         results.initialize(repeating: nil)
         defer {
@@ -202,6 +204,7 @@ public final class ParquetReader {
             selected.append(node)
         }
         let wanted = selected.flatMap { Array($0.leaves) }
+        // Shared by the workers without a lock, safe as `results` in readRowGroup: one slot per claimed position.
         let loaded = UnsafeMutableBufferPointer<AssemblyLeaf?>.allocate(capacity: wanted.count)
         loaded.initialize(repeating: nil)
         defer {

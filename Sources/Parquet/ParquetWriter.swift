@@ -178,6 +178,8 @@ public final class ParquetWriter {
             var compressed = 0
             // Close every column's last page (and build its dictionary page) in parallel, then write in order.
             let columns = columns
+            // Written by the workers without a lock: the pool hands each column index to one worker, which writes only
+            // that slot, and `forEach` returns after all are done, before the slots are read.
             let finished = UnsafeMutableBufferPointer<EncodedChunk?>.allocate(capacity: columns.count)
             finished.initialize(repeating: nil)
             defer {

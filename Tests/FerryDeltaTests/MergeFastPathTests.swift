@@ -168,7 +168,7 @@ import Testing
         }
         #expect(ints == [5])
         // A key that no row can read back as (wrong zone flag, NULL, text) keeps the general path and its answer.
-        for odd: ScalarValue in [.timestamp(5, zoned: false), MergeRewriter.nullKey, .text("5")] {
+        for odd: ScalarValue in [.timestamp(5, zoned: false), MergeRewriter.nullKey(for: .timestampTZ), .text("5")] {
             let m = KeyMatcher(keys: [[odd]], capture: [:], keyColumns: ["k"], columns: ts)
             guard case .general = m.keys else {
                 Issue.record("\(odd) took the integer path")
