@@ -94,6 +94,9 @@ public struct PipelineConfig: Sendable {
 }
 
 /// A config problem, located in the file.
+///
+/// `message` is one line that names the key and echoes at most a short part of the bad value; `description` puts
+/// `file:line:column:` before it (libyaml's reader errors and non-UTF-8 bytes also name the byte offset).
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int?
@@ -111,6 +114,10 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
         var s = file
         if let line { s += ":\(line)" }
         if let column { s += ":\(column)" }
-        return s + ": " + message
+        // Messages are built to be one line; a stray newline must still not split the error over lines.
+        let flat =
+            message.contains(where: \.isNewline)
+            ? message.split(whereSeparator: \.isNewline).joined(separator: " ") : message
+        return s + ": " + flat
     }
 }

@@ -31,12 +31,29 @@ public enum ScalarValue: Sendable, Hashable {
         }
     }
 
+    /// The earliest day `minus(days:)` returns: the first whole day a timestamp in microseconds can hold, so a
+    /// date moved back this far still compares with any timestamp (about 290,000 BC).
+    public static let earliestDay = Int64.min / 86_400_000_000
+
     /// The value moved back by `days` (for look-back buffers); other kinds are returned unchanged.
+    ///
+    /// Saturates at `earliestDay` instead of trapping: a look-back past it selects every row, which is what a
+    /// look-back that long means (`date_buffer_days` in the config is bounded, but a `TableSpec` can be built in code).
+    /// A negative `days` counts as 0, and a value already before the floor is kept: the bound never moves forward.
     public func minus(days: Int) -> ScalarValue {
+        let microsPerDay: Int64 = 86_400_000_000
+        let back = Int64(clamping: max(0, days))
         switch self {
-        case .date(let d): .date(d - Int64(days))
-        case .timestamp(let us, let zoned): .timestamp(us - Int64(days) * 86_400_000_000, zoned: zoned)
-        default: self
+        case .date(let d):
+            let (moved, overflow) = d.subtractingReportingOverflow(back)
+            return .date(min(d, overflow ? Self.earliestDay : max(Self.earliestDay, moved)))
+        case .timestamp(let us, let zoned):
+            let floor = Self.earliestDay * microsPerDay
+            let (span, spanOverflow) = back.multipliedReportingOverflow(by: microsPerDay)
+            let (moved, overflow) = us.subtractingReportingOverflow(span)
+            return .timestamp(min(us, spanOverflow || overflow ? floor : max(floor, moved)), zoned: zoned)
+        default:
+            return self
         }
     }
 }
@@ -97,10 +114,20 @@ extension ScalarValue {
             return a.lexicographicallyPrecedes(b) ? -1 : 1
         case (.date(let a), .date(let b)): return cmp(a, b)
         case (.timestamp(let a, _), .timestamp(let b, _)): return cmp(a, b)
-        case (.date(let a), .timestamp(let b, _)): return cmp(a * 86_400_000_000, b)
-        case (.timestamp(let a, _), .date(let b)): return cmp(a, b * 86_400_000_000)
+        case (.date(let a), .timestamp(let b, _)): return Self.compare(days: a, micros: b)
+        case (.timestamp(let a, _), .date(let b)): return -Self.compare(days: b, micros: a)
         default: return nil
         }
+    }
+
+    /// Orders midnight of day `days` against a timestamp, without multiplying the day into microseconds (which
+    /// overflows for dates far from 1970).
+    private static func compare(days: Int64, micros: Int64) -> Int {
+        let microsPerDay: Int64 = 86_400_000_000
+        let remainder = micros % microsPerDay
+        let day = micros / microsPerDay - (remainder < 0 ? 1 : 0)
+        if days != day { return days < day ? -1 : 1 }
+        return remainder == 0 ? 0 : -1
     }
 
     /// Whether a value satisfies `comparison` against `bound`.
