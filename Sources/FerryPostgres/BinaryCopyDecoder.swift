@@ -18,10 +18,10 @@ struct BinaryCopyDecoder {
         /// jsonb: a version byte (1), then the text.
         case jsonb
         case uuid
-        /// Days since 2000-01-01 -> days since 1970-01-01.
+        /// Days since 2000-01-01 -> days since 1970-01-01 (`SendForm.date`).
         case date
         case time
-        /// µs since 2000-01-01 -> µs since 1970-01-01 (timestamp and timestamptz).
+        /// µs since 2000-01-01 -> µs since 1970-01-01, timestamp and timestamptz (`SendForm.timestamp`).
         case timestamp
 
         init(_ column: PGColumnInfo) {
@@ -49,8 +49,6 @@ struct BinaryCopyDecoder {
     }
 
     static let signature: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00]
-    static let unixEpochDaysOffset: Int64 = 10_957
-    static let unixEpochMicrosOffset: Int64 = 946_684_800_000_000
 
     let fields: [Field]
     let names: [String]
@@ -103,104 +101,41 @@ struct BinaryCopyDecoder {
             }
             guard pos + length <= message.count else { throw malformed("truncated field in row \(row)") }
             let field = UnsafeRawBufferPointer(rebasing: message[pos..<(pos + length)])
-            try Self.decodeField(
-                fields[i], field, name: names[i], table: table, row: row, into: &batch.vectors[i],
-                scratch: &scratch)
+            do throws(ValueFailure) {
+                try Self.decodeField(fields[i], field, into: &batch.vectors[i], scratch: &scratch)
+            } catch {
+                throw error.error(column: names[i], at: "row \(row)", table: table)
+            }
             pos += length
         }
         rowsDecoded = row
         return true
     }
 
+    /// One field into its column, through the send-form readers binary values share (`SendForm`).
+    @inline(__always)
     private static func decodeField(
-        _ kind: Field, _ f: UnsafeRawBufferPointer, name: String, table: String, row: Int64,
-        into vector: inout ColumnVector, scratch: inout [UInt8]
-    ) throws(FerryError) {
-        func badLength() -> FerryError {
-            FerryError(
-                .data, "column \(name): unexpected \(f.count)-byte value in row \(row) (malformed binary COPY data)",
-                table: table)
-        }
-        func infinity() -> FerryError {
-            FerryError(
-                .data,
-                "column \(name): cannot represent infinity (row \(row)); replace infinite values in the source "
-                    + "or exclude those rows",
-                table: table)
-        }
-        func numericError(_ failure: NumericFailure, type: String) -> FerryError {
-            let what =
-                switch failure {
-                case .nan: "NaN cannot be represented as \(type)"
-                case .infinity: "an infinite value cannot be represented as \(type)"
-                case .doesNotFit: "a value does not fit \(type) exactly"
-                case .malformed: "malformed numeric value"
-                }
-            return FerryError(
-                .data, "column \(name): \(what) (row \(row)); fix those values in the source or exclude those rows",
-                table: table)
-        }
+        _ kind: Field, _ f: UnsafeRawBufferPointer, into vector: inout ColumnVector, scratch: inout [UInt8]
+    ) throws(ValueFailure) {
         switch kind {
-        case .bool:
-            guard f.count == 1 else { throw badLength() }
-            vector.append(f[0] != 0)
-        case .int2:
-            guard f.count == 2 else { throw badLength() }
-            vector.append(Int64(Int16(bitPattern: f.be16(0))))
-        case .int4:
-            guard f.count == 4 else { throw badLength() }
-            vector.append(Int64(Int32(bitPattern: f.be32(0))))
-        case .int8:
-            guard f.count == 8 else { throw badLength() }
-            vector.append(Int64(bitPattern: f.be64(0)))
-        case .float4:
-            guard f.count == 4 else { throw badLength() }
-            vector.append(Double(Float(bitPattern: f.be32(0))))
-        case .float8:
-            guard f.count == 8 else { throw badLength() }
-            vector.append(Double(bitPattern: f.be64(0)))
+        case .bool: vector.append(try SendForm.bool(f))
+        case .int2: vector.append(try SendForm.int16(f))
+        case .int4: vector.append(try SendForm.int32(f))
+        case .int8: vector.append(try SendForm.int64(f))
+        case .float4: vector.append(try SendForm.float32(f))
+        case .float8: vector.append(try SendForm.float64(f))
         case .decimal(let precision, let scale):
-            do throws(NumericFailure) {
-                vector.append(decimal: try NumericBinary.unscaled(f, scale: scale))
-            } catch {
-                throw numericError(error, type: "numeric(\(precision),\(scale))")
-            }
+            vector.append(decimal: try SendForm.decimal(f, precision: precision, scale: scale))
         case .numericText:
             scratch.removeAll(keepingCapacity: true)
-            do throws(NumericFailure) {
-                try NumericBinary.appendText(f, to: &scratch)
-            } catch {
-                throw numericError(error, type: "numeric")
-            }
+            try SendForm.appendNumericText(f, to: &scratch)
             scratch.withUnsafeBytes { vector.append(bytes: $0) }
-        case .raw:
-            vector.append(bytes: f)
-        case .jsonb:
-            guard f.count >= 1, f[0] == 1 else {
-                throw FerryError(
-                    .data, "column \(name): unsupported jsonb binary version in row \(row)", table: table)
-            }
-            vector.append(bytes: UnsafeRawBufferPointer(rebasing: f[1...]))
-        case .uuid:
-            guard f.count == 16 else { throw badLength() }
-            vector.append(bytes: f)
-        case .date:
-            guard f.count == 4 else { throw badLength() }
-            let days = Int32(bitPattern: f.be32(0))
-            guard days != Int32.max, days != Int32.min else { throw infinity() }
-            vector.append(Int64(days) + Self.unixEpochDaysOffset)
-        case .time:
-            guard f.count == 8 else { throw badLength() }
-            vector.append(Int64(bitPattern: f.be64(0)))
-        case .timestamp:
-            guard f.count == 8 else { throw badLength() }
-            let micros = Int64(bitPattern: f.be64(0))
-            guard micros != Int64.max, micros != Int64.min else { throw infinity() }
-            let (unix, overflow) = micros.addingReportingOverflow(Self.unixEpochMicrosOffset)
-            guard !overflow else {
-                throw FerryError(.data, "column \(name): timestamp out of range in row \(row)", table: table)
-            }
-            vector.append(unix)
+        case .raw: vector.append(bytes: f)
+        case .jsonb: vector.append(bytes: try SendForm.jsonb(f))
+        case .uuid: vector.append(bytes: try SendForm.uuid(f))
+        case .date: vector.append(try SendForm.date(f))
+        case .time: vector.append(try SendForm.time(f))
+        case .timestamp: vector.append(try SendForm.timestamp(f))
         }
     }
 

@@ -203,7 +203,7 @@ struct BinaryCopyEncoder {
                 out.append(hex[Int(b & 0xF)])
             }
         case (.date, .int64(let a)):
-            guard let days = Int32(exactly: a[row] - BinaryCopyDecoder.unixEpochDaysOffset) else {
+            guard let days = Int32(exactly: a[row] - SendForm.unixEpochDaysOffset) else {
                 throw outOfRange("date \(a[row])")
             }
             out.appendBE(Int32(4))
@@ -212,7 +212,7 @@ struct BinaryCopyEncoder {
             out.appendBE(Int32(8))
             out.appendBE(a[row])
         case (.timestamp, .int64(let a)):
-            let (micros, overflow) = a[row].subtractingReportingOverflow(BinaryCopyDecoder.unixEpochMicrosOffset)
+            let (micros, overflow) = a[row].subtractingReportingOverflow(SendForm.unixEpochMicrosOffset)
             guard !overflow else { throw outOfRange("timestamp \(a[row])") }
             out.appendBE(Int32(8))
             out.appendBE(micros)

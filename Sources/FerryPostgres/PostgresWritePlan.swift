@@ -94,7 +94,10 @@ struct PostgresWritePlanner {
             }
             guard let name = picked else {
                 throw FerryError(
-                    .schema, "no free name for the index on (\(index.columns.joined(separator: ", "))) of \(label)",
+                    .schema,
+                    "no free name for the index on (\(index.columns.joined(separator: ", "))) of \(label): "
+                        + "\(base)_idx and \(base)_idx2 to _idx99 are all taken in schema \(schemaName); drop or "
+                        + "rename the ones no longer needed",
                     table: label)
             }
             chosen.insert(name)
@@ -143,7 +146,12 @@ struct PostgresWritePlanner {
             let candidate = PostgresSQL.truncateIdentifier(base, maxBytes: 63 - suffix.utf8.count) + suffix
             if try !nameTaken(candidate) { return candidate }
         }
-        throw FerryError(.schema, "no free name for the primary key of \(label)", table: label)
+        throw FerryError(
+            .schema,
+            "no free name for the primary key of \(label): \(base) and \(base)1 to \(base)99 are all taken by other "
+                + "tables, indexes or constraints in schema \(schemaName); drop or rename the ones no longer needed, "
+                + "or give this table strategy: simple_copy, which keeps the target's own key",
+            table: label)
     }
 
     // MARK: Transactional modes

@@ -147,4 +147,122 @@ import Testing
         #expect(try roundTrip("1.2.3") == nil)
         #expect(try roundTrip("") == nil)
     }
+
+    // MARK: Send forms, shared by binary COPY and the change stream
+
+    func read<T>(
+        _ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(ValueFailure) -> T
+    ) -> Result<T, ValueFailure> {
+        bytes.withUnsafeBytes { raw in Result { () throws(ValueFailure) -> T in try body(raw) } }
+    }
+
+    func failure<T>(_ result: Result<T, ValueFailure>) -> ValueFailure? {
+        if case .failure(let f) = result { return f }
+        return nil
+    }
+
+    func be<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
+
+    @Test func sendFormsShiftDatesAndTimesFromThePostgresEpoch() throws {
+        #expect(try read(be(Int32(0)), SendForm.date).get() == 10_957)
+        #expect(try read(be(Int32(-10_957)), SendForm.date).get() == 0)
+        #expect(try read(be(Int64(0)), SendForm.timestamp).get() == 946_684_800_000_000)
+        #expect(try read(be(Int64(-946_684_800_000_000)), SendForm.timestamp).get() == 0)
+        #expect(try read(be(Int64(86_399_999_999)), SendForm.time).get() == 86_399_999_999)
+        #expect(try read(be(Int16(-2)), SendForm.int16).get() == -2)
+        #expect(try read(be(Int32.min), SendForm.int32).get() == Int64(Int32.min))
+        #expect(try read(be(Int64.max), SendForm.int64).get() == .max)
+        #expect(try read(be(Float(1.5).bitPattern), SendForm.float32).get() == 1.5)
+        #expect(try read(be((-0.0).bitPattern), SendForm.float64).get().sign == .minus)
+        #expect(try read([1], SendForm.bool).get() == true)
+        #expect(try read([0], SendForm.bool).get() == false)
+        #expect(
+            try read([1] + Array("{}".utf8), { (f) throws(ValueFailure) in Array(try SendForm.jsonb(f)) }).get()
+                == Array("{}".utf8))
+        let uuid = Array(0..<16).map(UInt8.init)
+        #expect(try read(uuid, { (f) throws(ValueFailure) in Array(try SendForm.uuid(f)) }).get() == uuid)
+        #expect(
+            try read(
+                hex("0002 0000 0000 0002 0001 1388"),
+                { (f) throws(ValueFailure) in try SendForm.decimal(f, precision: 10, scale: 2) }
+            ).get()
+                == 150)
+    }
+
+    @Test func sendFormsRefuseWrongLengthsInfinitiesAndTimestampsPast64Bits() {
+        #expect(read([0, 1], SendForm.bool) == .failure(.malformed(expected: "a boolean (2 bytes in binary form)")))
+        #expect(read([0, 1], SendForm.int32) == .failure(.malformed(expected: "an integer (2 bytes in binary form)")))
+        #expect(read([], SendForm.timestamp) == .failure(.malformed(expected: "a timestamp (0 bytes in binary form)")))
+        #expect(
+            failure(read(Array(repeating: 0, count: 15), SendForm.uuid))
+                == .malformed(expected: "a uuid (15 bytes in binary form)"))
+        #expect(read(be(Int32.max), SendForm.date) == .failure(.infinity))
+        #expect(read(be(Int32.min), SendForm.date) == .failure(.infinity))
+        #expect(read(be(Int64.max), SendForm.timestamp) == .failure(.infinity))
+        #expect(read(be(Int64.min), SendForm.timestamp) == .failure(.infinity))
+        // 294276-12-31 in µs since 2000 is a valid PostgreSQL timestamp, past what µs since 1970 hold.
+        #expect(read(be(Int64.max - 1), SendForm.timestamp) == .failure(.outOfRange("a timestamp")))
+        #expect(failure(read([2, 0x7B, 0x7D], SendForm.jsonb)) == .malformed(expected: "jsonb of binary version 1"))
+        let nan = hex("0000 0000 c000 0000")
+        #expect(
+            read(nan, { (f) throws(ValueFailure) in try SendForm.decimal(f, precision: 10, scale: 2) })
+                == .failure(.numeric(.nan, type: "numeric(10,2)")))
+        var text: [UInt8] = []
+        #expect(failure(read(nan, { (f) throws(ValueFailure) in try SendForm.appendNumericText(f, to: &text) })) == nil)
+        #expect(String(decoding: text, as: UTF8.self) == "NaN")
+        #expect(ValueFailure.infinity.reason == "cannot represent infinity")
+    }
+
+    /// The start of a binary COPY stream (signature, flags, no header extension) and one row of `fields`.
+    func copyMessage(_ fields: [[UInt8]?]) -> [UInt8] {
+        var m = BinaryCopyDecoder.signature + be(Int32(0)) + be(Int32(0)) + be(Int16(fields.count))
+        for f in fields {
+            if let f { m += be(Int32(f.count)) + f } else { m += be(Int32(-1)) }
+        }
+        return m
+    }
+
+    func copyColumn(_ name: String, _ type: ColumnType) -> PGColumnInfo {
+        PGColumnInfo(
+            name: name, formatType: "\(type)", typeOID: 0, typmod: -1, notNull: false, type: type, viaText: false)
+    }
+
+    @Test func binaryCopyDecodesThroughTheSendForms() throws {
+        let columns = [copyColumn("id", .int32), copyColumn("born", .date), copyColumn("at", .timestampTZ)]
+        var decoder = BinaryCopyDecoder(columns: columns, table: "public.t")
+        var batch = RecordBatch(
+            columns: [
+                Column(name: "id", type: .int32), Column(name: "born", type: .date),
+                Column(name: "at", type: .timestampTZ),
+            ], capacity: 1)
+        let message = copyMessage([be(Int32(7)), be(Int32(1)), nil])
+        #expect(try message.withUnsafeBytes { try decoder.decode($0, into: &batch) })
+        #expect(batch.vectors[0].int64(at: 0) == 7)
+        #expect(batch.vectors[1].int64(at: 0) == 10_958)
+        #expect(batch.vectors[2].isNull(0))
+        #expect(decoder.rowsDecoded == 1)
+    }
+
+    /// The same bad bytes, read by binary COPY and by the change stream: the same reason and advice, each with
+    /// its own place.
+    @Test(arguments: [
+        (ColumnType.int32, [0, 1] as [UInt8]),
+        (ColumnType.date, [0x7F, 0xFF, 0xFF, 0xFF]),
+        (ColumnType.timestamp, [0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE]),
+        (ColumnType.decimal(precision: 10, scale: 2), [0, 0, 0, 0, 0xC0, 0, 0, 0]),
+        (ColumnType.jsonb, [2]),
+    ])
+    func aBadBinaryValueFailsWithTheSameWordsInACopyAndInTheStream(type: ColumnType, bytes: [UInt8]) throws {
+        let failure = try #require(
+            self.failure(read(bytes, { (f) throws(ValueFailure) in try TupleBinary.value(f, type: type) })))
+        var decoder = BinaryCopyDecoder(columns: [copyColumn("c", type)], table: "public.t")
+        var batch = RecordBatch(columns: [Column(name: "c", type: type)], capacity: 1)
+        let error = #expect(throws: FerryError.self) {
+            _ = try copyMessage([bytes]).withUnsafeBytes { try decoder.decode($0, into: &batch) }
+        }
+        #expect(error?.code == .data)
+        #expect(error?.table == "public.t")
+        #expect(error?.message == "column c: \(failure.reason) (row 1); \(failure.advice)")
+        #expect(error?.message == failure.error(column: "c", at: "row 1", table: "public.t").message)
+    }
 }

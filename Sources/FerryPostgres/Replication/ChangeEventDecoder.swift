@@ -120,7 +120,14 @@ struct ChangeEventDecoder {
         let label = table.description
         let columns = try catalog.describe(relation)
         guard columns.count == relation.columns.count else {
-            throw FerryError(.database, "the catalog description of \(label) does not match the stream", table: label)
+            // The catalog is asked about exactly the message's columns, so this is a lookup that went wrong.
+            throw FerryError(
+                .database,
+                "looking up the \(relation.columns.count) columns the replication stream sends for \(label) "
+                    + "(\(relation.columns.map(\.name).joined(separator: ", "))) in the catalog gave "
+                    + "\(columns.count); run again (the next run looks them up afresh), and if it happens again, "
+                    + "report it with the table's definition (\\d \(label) in psql)",
+                table: label)
         }
         let names = relation.columns.map(\.name)
         // A table given no key (or an empty one) is keyed by its replica identity.
@@ -222,15 +229,12 @@ struct ChangeEventDecoder {
             let column = relation.columns[i]
             let binary = tuple.kinds[i] == UInt8(ascii: "b")
             if binary && column.viaText { throw Self.textOnly(relation.names[i], of: relation.table) }
-            do throws(TupleText.Failure) {
+            do throws(ValueFailure) {
                 let bytes = tuple.bytes(i, in: payload)
                 if binary { return .value(try TupleBinary.value(bytes, type: column.type)) }
                 return .value(try TupleText.value(bytes, type: column.type, viaText: column.viaText))
             } catch {
-                throw FerryError(
-                    .data,
-                    "column \(relation.names[i]): \(error.reason) (change at \(lsn)); fix those values in the source",
-                    table: relation.table.description)
+                throw error.error(column: relation.names[i], at: "change at \(lsn)", table: relation.table.description)
             }
         }
     }

@@ -8,7 +8,8 @@ enum PgDatum: Sendable, Hashable {
     case unchanged
     /// `t`: the value in its type's text output form.
     case text([UInt8])
-    /// `b`: the value in its type's binary send form (only with the `binary` option, which Ferry does not use).
+    /// `b`: the value in its type's binary send form (only with the `binary` option, which Ferry asks for when
+    /// every column has a send form it reads: `PostgresChangeSource.binaryValues`).
     case binary([UInt8])
 }
 

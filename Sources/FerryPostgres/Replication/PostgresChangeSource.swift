@@ -9,9 +9,10 @@ import Foundation
 
 /// PostgreSQL as a change source: logical replication through a `pgoutput` slot and a publication.
 ///
-/// Values travel in text form (protocol version 1, no `binary`, no streaming: each transaction arrives whole at
-/// its commit and rolled-back ones never do) and are converted to exactly what the snapshot reader produces for
-/// the same rows. Needs `wal_level = logical`, a role with REPLICATION, and tables with a primary key or
+/// Protocol version 1 with no streaming: each transaction arrives whole at its commit and rolled-back ones never
+/// do. Values travel in binary send form when every column of the stream's tables has one Ferry reads
+/// (`binaryValues`, on by default, PostgreSQL 14 and later), else in text form; either way they are converted to
+/// exactly what the snapshot reader produces for the same rows. Needs `wal_level = logical`, a role with REPLICATION, and tables with a primary key or
 /// REPLICA IDENTITY FULL; `checkReadiness` says what is missing.
 ///
 /// Methods block the calling thread; each opens its own connections.

@@ -48,7 +48,7 @@ struct WireReader {
 
     /// A timestamp in µs since 2000-01-01 (the PostgreSQL epoch), returned in µs since 1970-01-01.
     mutating func pgTimestamp() throws(FerryError) -> Int64 {
-        let (unix, overflow) = try int64().addingReportingOverflow(BinaryCopyDecoder.unixEpochMicrosOffset)
+        let (unix, overflow) = try int64().addingReportingOverflow(SendForm.unixEpochMicrosOffset)
         guard !overflow else { throw ReplicationFrame.malformed("a timestamp is out of range") }
         return unix
     }
@@ -125,7 +125,7 @@ enum StandbyStatusUpdate {
         out.appendBE(position.rawValue)
         out.appendBE(position.rawValue)
         out.appendBE(position.rawValue)
-        out.appendBE(unixMicros &- BinaryCopyDecoder.unixEpochMicrosOffset)
+        out.appendBE(unixMicros &- SendForm.unixEpochMicrosOffset)
         out.append(replyRequested ? 1 : 0)
         return out
     }

@@ -5,25 +5,10 @@ import FerryCore
 ///
 /// The text forms are the ones the replication connection pins (`DateStyle=ISO`, `TimeZone=UTC`,
 /// `IntervalStyle=postgres`, `extra_float_digits=3`, `bytea_output=hex`). Values the binary decoder refuses
-/// (infinite dates, NaN in a `numeric(p,s)`) are refused here with the same reason.
+/// (infinite dates, NaN in a `numeric(p,s)`) are refused here with the same `ValueFailure`.
 enum TupleText {
-    /// Why a value could not be converted; `reason` completes "column c: …".
-    enum Failure: Error, Sendable, Hashable {
-        case infinity
-        case numeric(NumericFailure, type: String)
-        case malformed(expected: String)
-
-        var reason: String {
-            switch self {
-            case .infinity: "cannot represent infinity"
-            case .numeric(.nan, let type): "NaN cannot be represented as \(type)"
-            case .numeric(.infinity, let type): "an infinite value cannot be represented as \(type)"
-            case .numeric(.doesNotFit, let type): "a value does not fit \(type) exactly"
-            case .numeric(.malformed, let type): "malformed \(type) value"
-            case .malformed(let expected): "the server sent a value that is not \(expected)"
-            }
-        }
-    }
+    /// Why a value could not be converted: the same reasons as binary values (`ValueFailure`).
+    typealias Failure = ValueFailure
 
     /// The value of `text` for a column of `type`; `viaText` columns (types Ferry reads as their text form) keep
     /// the text as it is.
@@ -174,7 +159,7 @@ enum TupleText {
     }
 
     /// `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM[:SS]]][ BC]` -> µs since 1970-01-01 UTC. Years beyond what 64-bit
-    /// µs since 1970 can hold fail like the binary decoder's "out of range".
+    /// µs since 1970 can hold fail like the binary ones (`SendForm.timestamp`).
     static func timestamp(_ text: UnsafeRawBufferPointer, zoned: Bool) throws(Failure) -> Int64 {
         let what = zoned ? "a timestamp with time zone" : "a timestamp"
         var s = TimeScanner(text)
@@ -190,7 +175,7 @@ enum TupleText {
         let (dayMicros, o1) = days.multipliedReportingOverflow(by: TimeText.microsPerDay)
         let (local, o2) = dayMicros.addingReportingOverflow(time)
         let (utc, o3) = local.subtractingReportingOverflow(offsetSeconds * 1_000_000)
-        guard !o1, !o2, !o3 else { throw .malformed(expected: "\(what) within the representable range") }
+        guard !o1, !o2, !o3 else { throw .outOfRange(what) }
         return utc
     }
 }
