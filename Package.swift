@@ -67,7 +67,7 @@ let package = Package(
         // Plans and runs table refreshes through the Source/Destination protocols.
         .target(
             name: "FerryEngine",
-            dependencies: ["FerryCore", "FerryState", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["FerryCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Delta Lake tables as a Ferry destination: Parquet data files + the Delta log.

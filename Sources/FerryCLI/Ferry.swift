@@ -61,11 +61,18 @@ struct Ferry: AsyncParsableCommand {
     }
 }
 
-/// Documented exit codes.
+/// Documented exit codes (README "Commands"; `ferry --help`).
 enum FerryExit {
+    /// Everything succeeded.
     static let success = ExitCode(0)
+    /// At least one table or check failed (the others still ran).
     static let tableFailed = ExitCode(1)
+    /// Bad usage or config: nothing was changed.
     static let usage = ExitCode(2)
+    /// The user answered no (or could not be asked): nothing was changed.
+    static let declined = ExitCode(3)
+    /// The state store could not be opened, read or written.
+    static let stateStore = ExitCode(4)
 }
 
 struct VersionCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryConfig
+import FerryCore
 import FerryState
 import Foundation
 

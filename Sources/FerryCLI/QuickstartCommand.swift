@@ -62,7 +62,7 @@ struct QuickstartCommand: AsyncParsableCommand {
         }
         let config = try loadConfig(configPath)
         let code = await ReplicationRun(
-            config: config, tables: config.tables, dryRun: false, force: true, logFormat: logFormat
+            config: config, tables: config.tables, dryRun: false, force: true, operation: "quickstart"
         ).execute()
         print(
             """

@@ -60,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let code = await ReplicationRun(
             config: config, tables: tables, dryRun: dryRun || config.settings.dryRun,
-            force: force || !config.settings.confirm, logFormat: options.logFormat, follow: follow
+            force: force || !config.settings.confirm, follow: follow, operation: operation.rawValue
         ).execute()
         if code != FerryExit.success { throw code }
     }
@@ -72,8 +72,9 @@ struct ReplicationRun {
     var tables: [TableSpec]
     var dryRun: Bool
     var force: Bool
-    var logFormat: LogFormat
     var follow = false
+    /// What the run is recorded as: `replication` (every selected table) or `cdc`.
+    var operation: String
 
     func execute() async -> ExitCode {
         let runId = UUID().uuidString.lowercased()
@@ -84,7 +85,7 @@ struct ReplicationRun {
                 store = try StateStore(path: config.statePath)
             } catch {
                 printError("error: \(error)")
-                return FerryExit.usage
+                return FerryExit.stateStore
             }
         }
         let started = Date()
@@ -92,77 +93,72 @@ struct ReplicationRun {
             "ferry run \(runId)\(dryRun ? " (dry run)" : ""): \(tables.count) table(s) from "
             + "\(Wiring.describe(config.source)) to \(Wiring.describe(config.target))"
         print(header)
-        let run = RunRecord(
-            id: runId, operation: "replication", configPath: config.path, configHash: config.hash, startedAt: started,
+        let record = RunRecord(
+            id: runId, operation: operation, configPath: config.path, configHash: config.hash, startedAt: started,
             host: ProcessInfo.processInfo.hostName, user: ProcessInfo.processInfo.environment["USER"] ?? "unknown",
             dryRun: dryRun)
-        do {
-            try store?.startRun(run)
-        } catch {
-            printError("error: \(error)")
-            return FerryExit.usage
-        }
         let engine = Engine(
             source: Wiring.source(config.source, settings: config.settings),
             destination: Wiring.destination(
                 config.target, settings: config.settings, runStartedAt: Int64(started.timeIntervalSince1970 * 1000),
                 tables: config.tables, runId: runId),
-            store: store,
+            recorder: store,
             workers: config.settings.workers, retry: RetryPolicy(maxRetries: config.settings.maxRetries),
             dryRun: dryRun, force: force, confirmation: TerminalConfirmation(),
             observer: TerminalProgress(quiet: dryRun), logger: logger)
-        var outcomes = await engine.run(tables: tables.filter { $0.syncMode != .cdc }, runId: runId)
-        let cdcTables = tables.filter { $0.syncMode == .cdc }
-        if !cdcTables.isEmpty {
-            outcomes += await runCDC(cdcTables, store: store, runId: runId, logger: logger)
-        }
-        let failed = outcomes.filter { $0.status == .failed }
-        try? store?.finishRun(id: runId, status: failed.isEmpty ? "succeeded" : "failed", at: Date())
-
-        if dryRun {
-            for outcome in outcomes { print(DryRunReport.render(outcome)) }
-        } else {
-            print(Summary.render(outcomes, elapsed: Date().timeIntervalSince(started)))
-        }
-        for outcome in failed {
-            printError("error: table \(outcome.table): \(outcome.error?.message ?? "failed")")
-        }
-        return failed.isEmpty ? FerryExit.success : FerryExit.tableFailed
-    }
-}
-
-extension ReplicationRun {
-    /// Runs the cdc tables through their slot; with `follow`, until SIGINT or SIGTERM.
-    func runCDC(_ tables: [TableSpec], store: StateStore?, runId: String, logger: Logger) async -> [TableOutcome] {
-        let now = Date()
-        guard case .postgres(let pg) = config.source else { return [] }
-        let destination = Wiring.destination(
-            config.target, settings: config.settings, runStartedAt: Int64(now.timeIntervalSince1970 * 1000),
-            tables: config.tables, runId: runId)
-        let source = Wiring.changeSource(pg, settings: config.settings)
-        guard let store, !dryRun else {
-            return CDCPlanner(source: source, destination: destination, settings: config.cdc).plan(tables: tables)
-        }
         let stop = StopSignal()
         let signals = follow ? SignalTrap(stop: stop) : nil
         defer { signals?.cancel() }
-        let pipeline = CDCPipeline(
-            source: source, destination: destination, store: store, settings: config.cdc,
-            retry: RetryPolicy(maxRetries: config.settings.maxRetries),
-            force: force, confirmation: TerminalConfirmation(),
-            observer: TerminalProgress(quiet: false), logger: logger)
-        let result = await pipeline.run(tables: tables, follow: follow, stop: stop)
-        for outcome in result.outcomes {
-            do {
-                try store.record(outcome.record(runId: runId))
-            } catch {
-                logger.error("could not record the table run", metadata: ["error": "\(error)"])
-            }
+        let run = PipelineRun(
+            run: record, recorder: store, engine: engine,
+            changeCapture: changeCapture(store: store, runId: runId, stop: stop, logger: logger))
+        let result: PipelineRun.Result
+        do throws(FerryError) {
+            result = try await run.execute(tables: tables)
+        } catch {
+            printError("error: \(error)")
+            return FerryExit.stateStore
+        }
+        if let error = result.finishError {
+            printError("warning: the run's end was not recorded: \(error.message)")
+        }
+        if dryRun {
+            for outcome in result.outcomes { print(DryRunReport.render(outcome)) }
+        } else {
+            print(Summary.render(result.outcomes, elapsed: Date().timeIntervalSince(started)))
         }
         if let lsn = result.appliedThrough {
             print("cdc: slot \(config.cdc.slotName) confirmed at \(lsn)")
         }
-        return result.outcomes
+        for outcome in result.failed {
+            printError("error: table \(outcome.table): \(outcome.error?.message ?? "failed")")
+        }
+        return result.failed.isEmpty ? FerryExit.success : FerryExit.tableFailed
+    }
+}
+
+extension ReplicationRun {
+    /// How the cdc tables run: through their slot (with `follow`, until SIGINT or SIGTERM), or planned in a dry
+    /// run; `nil` when the source cannot stream changes.
+    func changeCapture(
+        store: StateStore?, runId: String, stop: StopSignal, logger: Logger
+    ) -> PipelineRun.ChangeCapture? {
+        guard tables.contains(where: { $0.syncMode == .cdc }), case .postgres(let pg) = config.source else {
+            return nil
+        }
+        let destination = Wiring.destination(
+            config.target, settings: config.settings, runStartedAt: Int64(Date().timeIntervalSince1970 * 1000),
+            tables: config.tables, runId: runId)
+        let source = Wiring.changeSource(pg, settings: config.settings)
+        guard let store, !dryRun else {
+            return .plan(CDCPlanner(source: source, destination: destination, settings: config.cdc))
+        }
+        let pipeline = CDCPipeline(
+            source: source, destination: destination, recorder: store, settings: config.cdc,
+            retry: RetryPolicy(maxRetries: config.settings.maxRetries),
+            force: force, confirmation: TerminalConfirmation(),
+            observer: TerminalProgress(quiet: false), logger: logger)
+        return .stream(pipeline, follow: follow, stop: stop)
     }
 }
 

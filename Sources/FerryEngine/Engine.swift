@@ -1,14 +1,14 @@
 public import FerryCore
-public import FerryState
 import Foundation
 public import Logging
 
 /// Runs a set of tables from a source to a destination: `workers` at a time, each retried on transient failures,
-/// each recorded in the state store after its target committed.
+/// each recorded through the `RunRecorder` after its target committed.
 public struct Engine: Sendable {
     public var source: any Source
     public var destination: any Destination
-    public var store: StateStore?
+    /// Where table runs are recorded; `nil` records nothing (dry runs).
+    public var recorder: (any RunRecorder)?
     public var workers: Int
     public var retry: RetryPolicy
     public var dryRun: Bool
@@ -18,13 +18,14 @@ public struct Engine: Sendable {
     public var logger: Logger
 
     public init(
-        source: any Source, destination: any Destination, store: StateStore?, workers: Int, retry: RetryPolicy,
+        source: any Source, destination: any Destination, recorder: (any RunRecorder)?, workers: Int,
+        retry: RetryPolicy,
         dryRun: Bool = false, force: Bool = false, confirmation: (any ReplaceConfirmation)? = nil,
         observer: (any ProgressObserver)? = nil, logger: Logger = Logger(label: "ferry")
     ) {
         self.source = source
         self.destination = destination
-        self.store = store
+        self.recorder = recorder
         self.workers = max(1, workers)
         self.retry = retry
         self.dryRun = dryRun
@@ -116,9 +117,9 @@ public struct Engine: Sendable {
     }
 
     private func record(_ outcome: TableOutcome, runId: String) {
-        guard let store, !dryRun else { return }
+        guard let recorder, !dryRun else { return }
         do {
-            try store.record(outcome.record(runId: runId))
+            try recorder.record(outcome.record(runId: runId))
         } catch {
             logger.error(
                 "could not record the table run", metadata: ["table": "\(outcome.table)", "error": "\(error)"])

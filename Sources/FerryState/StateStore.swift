@@ -2,7 +2,7 @@ public import FerryCore
 public import Foundation
 import GRDB
 
-/// The embedded SQLite file holding runs, table runs and watermarks.
+/// The embedded SQLite file holding runs, table runs and CDC positions: the default `RunRecorder`.
 ///
 /// Written only after a target has committed, so what it says never runs ahead of the data. Its schema is
 /// versioned with migrations, so a newer Ferry opens an older store.
@@ -206,6 +206,11 @@ public final class StateStore: Sendable {
             finishedAt: ISO8601.date(row["finished_at"]) ?? .distantPast, status: row["status"], error: row["error"],
             attempts: row["attempts"])
     }
+}
+
+extension StateStore: RunRecorder {
+    /// The file's path.
+    public var location: String { path }
 }
 
 /// ISO-8601 with milliseconds, UTC; sortable as text.

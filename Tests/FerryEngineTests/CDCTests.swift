@@ -71,7 +71,7 @@ import Testing
             CDCPipeline(
                 source: PostgresChangeSource(
                     config: pg(srcDB), slotName: settings.slotName, publicationName: settings.publicationName),
-                destination: destination, store: try store,
+                destination: destination, recorder: try store,
                 settings: settings, force: true)
         }
 
@@ -80,7 +80,7 @@ import Testing
         ) async throws
             -> CDCResult
         {
-            let result = try await pipeline().run(tables: tables, follow: follow, stop: stop)
+            let result = try await pipeline().run(tables: tables, follow: follow, stop: stop, runId: "test")
             if let error = result.error { Issue.record("cdc run failed: \(error)") }
             return result
         }
@@ -92,7 +92,7 @@ import Testing
         ) async throws -> CDCResult {
             let stop = StopSignal()
             let pipeline = try pipeline()
-            async let followed = pipeline.run(tables: tables, follow: true, stop: stop)
+            async let followed = pipeline.run(tables: tables, follow: true, stop: stop, runId: "test")
             do {
                 try await body()
             } catch {
@@ -395,7 +395,8 @@ import Testing
         // (The test cluster commits asynchronously; the slot advances only over flushed WAL.)
         try env.sql("SET synchronous_commit = on; INSERT INTO a VALUES (2, 'two');")
         try env.sql("SELECT pg_replication_slot_advance('\(env.slot)', pg_current_wal_flush_lsn());")
-        var result = try await env.pipeline().run(tables: Self.specs(["a"]), follow: false, stop: StopSignal())
+        var result = try await env.pipeline().run(
+            tables: Self.specs(["a"]), follow: false, stop: StopSignal(), runId: "test")
         #expect(
             result.error?.message.contains("ahead") == true || result.error?.message.contains("is at") == true,
             "\(String(describing: result.error))")
@@ -403,7 +404,8 @@ import Testing
         #expect(try contents(SQLiteSource(path: env.dir.file("copy.db")), "a").count == 1)
 
         try env.sql("SELECT pg_drop_replication_slot('\(env.slot)');")
-        result = try await env.pipeline().run(tables: Self.specs(["a"]), follow: false, stop: StopSignal())
+        result = try await env.pipeline().run(
+            tables: Self.specs(["a"]), follow: false, stop: StopSignal(), runId: "test")
         #expect(result.error?.message.contains("no longer exists") == true, "\(String(describing: result.error))")
         #expect(result.outcomes.allSatisfy { $0.status == .failed })
     }
@@ -460,7 +462,8 @@ import Testing
         // The same slot name on another cluster (a restore, pg_upgrade carrying slots over): positions mean nothing.
         try await state.write { try $0.execute(sql: "UPDATE cdc_pipelines SET system_id = '7123456789012345678'") }
         try env.sql("INSERT INTO a VALUES (2, 'two');")
-        let result = try await env.pipeline().run(tables: Self.specs(["a"]), follow: false, stop: StopSignal())
+        let result = try await env.pipeline().run(
+            tables: Self.specs(["a"]), follow: false, stop: StopSignal(), runId: "test")
         #expect(
             result.error?.message.contains("another PostgreSQL cluster") == true, "\(String(describing: result.error))")
         #expect(result.error?.message.contains("ferry cleanup") == true)

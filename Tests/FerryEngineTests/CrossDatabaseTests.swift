@@ -78,7 +78,7 @@ import Testing
 
         func engine(_ source: any Source, _ destination: any Destination) -> Engine {
             Engine(
-                source: source, destination: destination, store: nil, workers: 2,
+                source: source, destination: destination, recorder: nil, workers: 2,
                 retry: RetryPolicy(maxRetries: 1, baseDelay: 0.01), force: true)
         }
     }

@@ -127,7 +127,7 @@ struct ShopFixture {
     func engine(dryRun: Bool = false, force: Bool = true, store: StateStore? = nil, recorder: Recorder? = nil) -> Engine
     {
         Engine(
-            source: source, destination: destination, store: store, workers: 2, retry: RetryPolicy(maxRetries: 0),
+            source: source, destination: destination, recorder: store, workers: 2, retry: RetryPolicy(maxRetries: 0),
             dryRun: dryRun, force: force, confirmation: recorder, observer: recorder)
     }
 }

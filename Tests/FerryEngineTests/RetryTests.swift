@@ -32,7 +32,7 @@ final class FailingSource: Source, @unchecked Sendable {
 @Suite struct RetryTests {
     func engine(_ f: ShopFixture, source: any Source, retries: Int) -> Engine {
         Engine(
-            source: source, destination: f.destination, store: nil, workers: 1,
+            source: source, destination: f.destination, recorder: nil, workers: 1,
             retry: RetryPolicy(maxRetries: retries, baseDelay: 0.01), force: true)
     }
 

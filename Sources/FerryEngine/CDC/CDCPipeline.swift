@@ -1,5 +1,4 @@
 public import FerryCore
-public import FerryState
 import Foundation
 public import Logging
 
@@ -34,7 +33,8 @@ public struct CDCResult: Sendable {
 public struct CDCPipeline: Sendable {
     public var source: any ChangeSource
     public var destination: any Destination
-    public var store: StateStore
+    /// Where positions and table runs are recorded.
+    public var recorder: any RunRecorder
     public var settings: CDCSettings
     /// Back-off between restarts after a transient failure; `maxRetries` bounds them unless following.
     public var retry: RetryPolicy
@@ -46,7 +46,7 @@ public struct CDCPipeline: Sendable {
     public var clock: any WallClock
 
     public init(
-        source: any ChangeSource, destination: any Destination, store: StateStore,
+        source: any ChangeSource, destination: any Destination, recorder: any RunRecorder,
         settings: CDCSettings, retry: RetryPolicy = RetryPolicy(maxRetries: 3), force: Bool = false,
         confirmation: (any ReplaceConfirmation)? = nil,
         observer: (any ProgressObserver)? = nil, logger: Logger = Logger(label: "ferry"),
@@ -54,7 +54,7 @@ public struct CDCPipeline: Sendable {
     ) {
         self.source = source
         self.destination = destination
-        self.store = store
+        self.recorder = recorder
         self.settings = settings
         self.retry = retry
         self.force = force
@@ -65,11 +65,21 @@ public struct CDCPipeline: Sendable {
     }
 
     /// Loads new tables, then applies changes: until the moment the run started (`follow: false`), or until `stop`.
-    public func run(tables: [TableSpec], follow: Bool, stop: StopSignal) async -> CDCResult {
+    /// Each table's part of run `runId` is recorded at the end.
+    public func run(tables: [TableSpec], follow: Bool, stop: StopSignal, runId: String) async -> CDCResult {
         let pipeline = self
-        return await BlockingThread.run(name: "ferry-cdc") {
+        let result = await BlockingThread.run(name: "ferry-cdc") {
             var run = CDCRun(pipeline: pipeline, specs: tables, follow: follow, stop: stop)
             return run.execute()
         }
+        for outcome in result.outcomes {
+            do throws(FerryError) {
+                try recorder.record(outcome.record(runId: runId))
+            } catch {
+                logger.error(
+                    "could not record the table run", metadata: ["table": "\(outcome.table)", "error": "\(error)"])
+            }
+        }
+        return result
     }
 }

@@ -1,5 +1,4 @@
 import FerryCore
-import FerryState
 import Foundation
 import Logging
 
@@ -101,7 +100,7 @@ extension CDCRun {
     /// positions recorded. Runs on the applier's thread; only it touches the writers while streaming.
     private func makeApplier() -> BatchApplier {
         let writers = self.writers
-        let store = pipeline.store
+        let store = pipeline.recorder
         let slot = self.slot
         return BatchApplier(clock: clock) { (batch: CDCBatch) throws(FerryError) in
             var records: [CDCTableRecord] = []
@@ -168,7 +167,7 @@ extension CDCRun {
         current.appliedThrough = lsn
         if let lastCommitApplied { current.lastCommitAt = lastCommitApplied }
         current.updatedAt = clock.now()
-        try pipeline.store.saveCDCPipeline(current)
+        try pipeline.recorder.saveCDCPipeline(current)
         record = current
         try stream.confirm(lsn)
     }

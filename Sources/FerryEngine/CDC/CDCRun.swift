@@ -1,5 +1,4 @@
 import FerryCore
-import FerryState
 import Foundation
 import Logging
 
@@ -119,7 +118,7 @@ struct CDCRun {
             }
             writers[ChangeBatcher.key(spec.name)] = changeWriter
         }
-        record = try pipeline.store.cdcPipeline(slot: slot)
+        record = try pipeline.recorder.cdcPipeline(slot: slot)
         let systemId = try pipeline.source.systemIdentifier()
         let slotState = try pipeline.source.slotState()
         if record == nil || record?.status == .creating {
@@ -163,7 +162,7 @@ struct CDCRun {
             guard record?.status == .creating else {
                 throw FerryError(
                     .config,
-                    "replication slot \(slot) already exists but the state store \(pipeline.store.path) has no "
+                    "replication slot \(slot) already exists but the state store \(pipeline.recorder.location) has no "
                         + "pipeline using it; if it is left over from an earlier setup, drop it with "
                         + "`ferry cleanup --config <file>` (or use another cdc.slot_name)")
             }
@@ -173,7 +172,7 @@ struct CDCRun {
         var fresh = CDCPipelineRecord(
             slotName: slot, publication: pipeline.settings.publicationName, status: .creating, appliedThrough: nil,
             lastCommitAt: nil, systemId: systemId)
-        try pipeline.store.saveCDCPipeline(fresh)
+        try pipeline.recorder.saveCDCPipeline(fresh)
         record = fresh
         try pipeline.source.preparePublication(tables: specs.map(\.name))
         let snapshot = try pipeline.source.createSlot(temporary: false)
@@ -183,7 +182,7 @@ struct CDCRun {
         fresh.status = .streaming
         fresh.appliedThrough = snapshot.consistentPoint
         fresh.updatedAt = clock.now()
-        try pipeline.store.saveCDCPipeline(fresh)
+        try pipeline.recorder.saveCDCPipeline(fresh)
         record = fresh
     }
 
@@ -193,7 +192,7 @@ struct CDCRun {
         guard var current = record else { return }
         guard let known = current.systemId else {
             current.systemId = systemId
-            try pipeline.store.saveCDCPipeline(current)
+            try pipeline.recorder.saveCDCPipeline(current)
             record = current
             return
         }
@@ -249,7 +248,7 @@ struct CDCRun {
             let schema = try sourceSchema(spec)
             try writers[key]?.apply(
                 ChangeSet(), schema: schema, position: snapshot.consistentPoint, pipeline: slot)
-            try pipeline.store.saveCDCTables([
+            try pipeline.recorder.saveCDCTables([
                 CDCTableRecord(
                     slotName: slot, table: spec.name.description, position: snapshot.consistentPoint,
                     lastCommitAt: nil, changesApplied: 0)

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 
-/// One invocation of `ferry run` (or a later operation), as kept in the audit trail.
+/// One invocation of `ferry run` (or a later operation), as kept in the audit trail (`RunRecorder`).
 public struct RunRecord: Sendable, Hashable, Codable {
     public var id: String
     public var operation: String
