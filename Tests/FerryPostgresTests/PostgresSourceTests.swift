@@ -186,6 +186,34 @@ let allTypesSQL = """
         #expect(nan?.message.contains("column amount") == true)
     }
 
+    @Test func unrepresentableValuesSayWhichRowAndWhatToDo() throws {
+        let db = try PGTestDB.make()
+        // The last day PostgreSQL's timestamp holds is past what 64-bit µs since 1970 can: an error, never a trap.
+        try db.sql(
+            """
+            CREATE TABLE far (id int, at timestamp, at_tz timestamptz);
+            INSERT INTO far VALUES (1, '2024-01-01', '2024-01-01+00'), (2, '294276-12-31 23:59:59', NULL);
+            CREATE TABLE far_tz (id int, at_tz timestamptz);
+            INSERT INTO far_tz VALUES (1, '294276-12-31 23:59:59+00');
+            CREATE TABLE inf (id int, d date);
+            INSERT INTO inf VALUES (1, '2024-01-01'), (2, '2024-01-02'), (3, '-infinity');
+            """)
+        let far = #expect(throws: FerryError.self) { _ = try readAll(db, "far") }
+        #expect(far?.code == .data)
+        #expect(far?.table == "public.far")
+        #expect(
+            far?.message
+                == "column at: a timestamp beyond what Ferry can hold (64-bit microseconds since 1970) (row 2); fix "
+                + "those values in the source, or leave the table out of the config")
+        let farTZ = #expect(throws: FerryError.self) { _ = try readAll(db, "far_tz") }
+        #expect(farTZ?.message.hasPrefix("column at_tz: a timestamp beyond what Ferry can hold") == true)
+        let infinity = #expect(throws: FerryError.self) { _ = try readAll(db, "inf") }
+        #expect(
+            infinity?.message
+                == "column d: cannot represent infinity (row 3); replace the infinite values in the source, or leave "
+                + "the table out of the config")
+    }
+
     @Test func aConsumerErrorCancelsTheCopy() throws {
         let db = try PGTestDB.make()
         try db.sql("CREATE TABLE big AS SELECT i AS id FROM generate_series(1, 20000) AS i")
