@@ -25,10 +25,15 @@ packages=(pkg-config libpq-dev libsqlite3-dev libzstd-dev libsnappy-dev zlib1g-d
 if [ "$only_build" -eq 0 ]; then packages+=(time postgresql python3 python3-venv); fi
 
 missing=()
+# Installed means "install ok installed": `dpkg -s` also succeeds for a package removed but not purged.
 for p in "${packages[@]}"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
-if [ "$only_build" -eq 0 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
+# The metapackage can be there without a server (its postgresql-<version> removed).
+if [ "$only_build" -eq 0 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+    && [[ " ${missing[*]-} " != *" postgresql "* ]]; then
+    missing+=(postgresql)
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
     if ! command -v apt-get >/dev/null 2>&1; then
