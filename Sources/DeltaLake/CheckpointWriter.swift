@@ -30,8 +30,23 @@ public struct LastCheckpoint: Sendable, Hashable, Codable {
 
     /// The hint in `store`, or `nil` when it is missing or unreadable (it is only a hint).
     static func read(from store: any LogStore) -> LastCheckpoint? {
-        guard let data = try? store.read(path) else { return nil }
-        return try? JSONDecoder().decode(LastCheckpoint.self, from: data)
+        load(from: store).hint
+    }
+
+    /// The hint in `store`, and what is wrong with it when it exists but cannot be read: other readers fail on
+    /// such a hint, so a table that finds one warns and writes a new one.
+    static func load(from store: any LogStore) -> (hint: LastCheckpoint?, problem: DeltaError?) {
+        let data: Data?
+        do throws(DeltaError) {
+            data = try store.read(path)
+        } catch {
+            return (nil, error)
+        }
+        guard let data else { return (nil, nil) }
+        guard let hint = try? JSONDecoder().decode(LastCheckpoint.self, from: data) else {
+            return (nil, DeltaError(.corruptLog, "\(path) is not a valid checkpoint pointer", table: store.root))
+        }
+        return (hint, nil)
     }
 }
 

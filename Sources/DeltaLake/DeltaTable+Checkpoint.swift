@@ -24,18 +24,21 @@ extension DeltaTable {
     ///   the snapshot.
     @discardableResult
     public func checkpoint(version: Int64? = nil) throws(DeltaError) -> LastCheckpoint {
-        let snapshot = try snapshot(version: version)
+        // Loaded without warnings: a checkpoint written now replaces any unreadable one the load passes over.
+        let snapshot = try Snapshot.load(store: store, version: version, checkpoints: checkpoints)
         try TableFeatures.checkWritable(snapshot.protocolAction, table: root)
         return try CheckpointWriter(store: store).write(snapshot)
     }
 
-    /// Checkpoints `version` when it is a positive multiple of the table's `delta.checkpointInterval`.
+    /// Checkpoints `version` when it is a positive multiple of the table's `delta.checkpointInterval`, or with
+    /// `repair` (the newest checkpoint cannot be read, so other readers cannot open the table until a newer one
+    /// exists).
     ///
     /// Never throws: the commit is already durable, and failing it now would make a caller retry a commit that
     /// happened.
-    func checkpointIfDue(version: Int64, configuration: [String: String]) -> CheckpointOutcome {
+    func checkpointIfDue(version: Int64, configuration: [String: String], repair: Bool = false) -> CheckpointOutcome {
         let interval = TableProperties.checkpointInterval(configuration)
-        guard version > 0, version % interval == 0 else { return .notDue }
+        guard version > 0, repair || version % interval == 0 else { return .notDue }
         do throws(DeltaError) {
             return .written(try checkpoint(version: version))
         } catch {

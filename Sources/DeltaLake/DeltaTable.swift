@@ -10,9 +10,11 @@ public struct DeltaTable: Sendable {
     public var checkpoints: (any CheckpointReader)?
     /// Written in every commitInfo, e.g. `ferry/0.1.0`.
     public var engineInfo: String
-    /// Told when a checkpoint due after a commit could not be written; by default, a line on standard error.
+    /// Told when a checkpoint due after a commit could not be written, or when loading a snapshot passed over a
+    /// checkpoint it could not read (see ``Snapshot/unreadableCheckpoints``); by default, a line on standard error.
     ///
-    /// The commit stands regardless: a checkpoint only speeds up reading, and the next interval writes a new one.
+    /// Neither fails anything: a checkpoint only speeds up reading, the next interval writes a new one, and the
+    /// next commit after an unreadable one writes a good one in its place.
     public var onCheckpointFailure: @Sendable (DeltaError) -> Void = DeltaTable.warnOnStandardError
 
     public init(
@@ -30,13 +32,31 @@ public struct DeltaTable: Sendable {
         LogListing(names: try store.list("_delta_log")).latestVersion != nil
     }
 
+    /// The snapshot at `version` (the latest when `nil`); unreadable checkpoints passed over on the way go to
+    /// ``onCheckpointFailure``.
     public func snapshot(version: Int64? = nil) throws(DeltaError) -> Snapshot {
-        try Snapshot.load(store: store, version: version, checkpoints: checkpoints)
+        let snapshot = try Snapshot.load(store: store, version: version, checkpoints: checkpoints)
+        warnAboutUnreadableCheckpoints(snapshot)
+        return snapshot
     }
 
     /// The latest snapshot, reading only the commits after `previous` (see ``Snapshot/refresh(_:store:checkpoints:)``).
     public func snapshot(refreshing previous: Snapshot) throws(DeltaError) -> Snapshot {
-        try Snapshot.refresh(previous, store: store, checkpoints: checkpoints)
+        let snapshot = try Snapshot.refresh(previous, store: store, checkpoints: checkpoints)
+        // Told once: when `previous` held them, its loading told already.
+        if previous.unreadableCheckpoints.isEmpty { warnAboutUnreadableCheckpoints(snapshot) }
+        return snapshot
+    }
+
+    private func warnAboutUnreadableCheckpoints(_ snapshot: Snapshot) {
+        for problem in snapshot.unreadableCheckpoints {
+            onCheckpointFailure(
+                DeltaError(
+                    problem.code,
+                    "\(problem.message); it was passed over and the table read from its JSON commits, and the next "
+                        + "commit writes a new checkpoint so that other readers (delta-rs, Spark) can open the table",
+                    table: problem.table ?? root))
+        }
     }
 
     /// Creates the table at version 0 with the lowest protocol its schema needs.
@@ -123,15 +143,17 @@ public struct DeltaTable: Sendable {
 
     /// Commits `commit` like ``commit(_:maxAttempts:)`` and reports the checkpoint that followed it.
     public func commitReporting(_ commit: Commit, maxAttempts: Int = 10) throws(DeltaError) -> CommitReport {
-        let (result, configuration) = try write(commit, maxAttempts: maxAttempts)
+        let (result, configuration, repair) = try write(commit, maxAttempts: maxAttempts)
         guard case .committed(let version) = result else { return CommitReport(result: result, checkpoint: .notDue) }
-        return CommitReport(result: result, checkpoint: checkpointIfDue(version: version, configuration: configuration))
+        return CommitReport(
+            result: result, checkpoint: checkpointIfDue(version: version, configuration: configuration, repair: repair))
     }
 
-    /// Writes the commit; returns its result and the table configuration in force after it.
+    /// Writes the commit; returns its result, the table configuration in force after it, and whether the
+    /// snapshot it read passed over unreadable checkpoints (a new one is then due at once).
     private func write(
         _ commit: Commit, maxAttempts: Int
-    ) throws(DeltaError) -> (CommitResult, configuration: [String: String]) {
+    ) throws(DeltaError) -> (CommitResult, configuration: [String: String], repair: Bool) {
         var ownConfiguration: [String: String]?
         for case .metadata(let m) in commit.actions { ownConfiguration = m.configuration }
         var configuration = ownConfiguration ?? [:]
@@ -152,21 +174,22 @@ public struct DeltaTable: Sendable {
                     .concurrentModification, "another writer created the table at the same time; run again", table: root
                 )
             }
-            return (.committed(version: 0), configuration)
+            return (.committed(version: 0), configuration, false)
         }
         var version = commit.readVersion + 1
         let snapshotAtRead =
             if let held = commit.readSnapshot, held.version == commit.readVersion {
                 held
             } else {
-                try snapshot(version: commit.readVersion)
+                try Snapshot.load(store: store, version: commit.readVersion, checkpoints: checkpoints)
             }
         configuration = ownConfiguration ?? snapshotAtRead.metadata.configuration
+        let repair = !snapshotAtRead.unreadableCheckpoints.isEmpty
         try TableFeatures.checkWritable(snapshotAtRead.protocolAction, table: root)
         if let txn = commit.transaction, let done = snapshotAtRead.transactionVersion(appId: txn.appId),
             done >= txn.version
         {
-            return (.alreadyCommitted(tableVersion: snapshotAtRead.version), configuration)
+            return (.alreadyCommitted(tableVersion: snapshotAtRead.version), configuration, repair)
         }
         if snapshotAtRead.metadata.configuration["delta.appendOnly"] == "true" && commit.removesData {
             throw DeltaError(
@@ -186,7 +209,7 @@ public struct DeltaTable: Sendable {
             }
             do throws(DeltaError) {
                 try store.writeCommit(version, try CommitCodec.encode(actions))
-                return (.committed(version: version), configuration)
+                return (.committed(version: version), configuration, repair)
             } catch {
                 guard error.code == .versionAlreadyExists && attempt < maxAttempts else { throw error }
                 // Someone else won `version`: look at what they did before trying the next one.
@@ -194,7 +217,7 @@ public struct DeltaTable: Sendable {
                 let winner = try CommitCodec.decode(data, version: version)
                 if let conflict = conflict(of: commit, with: winner) {
                     if case .alreadyCommitted = conflict {
-                        return (.alreadyCommitted(tableVersion: version), configuration)
+                        return (.alreadyCommitted(tableVersion: version), configuration, repair)
                     }
                     if case .conflict(let message) = conflict {
                         throw DeltaError(
@@ -205,7 +228,10 @@ public struct DeltaTable: Sendable {
                 version += 1
             }
         }
-        throw DeltaError(.concurrentModification, "gave up after \(maxAttempts) concurrent commits", table: root)
+        throw DeltaError(
+            .concurrentModification,
+            "gave up after \(maxAttempts) attempts: other writers committed each version first; run again, and if "
+                + "this keeps happening, let fewer writers commit to this table at once", table: root)
     }
 
     enum Conflict {

@@ -114,21 +114,86 @@ public enum CommitCodec {
         return out
     }
 
+    /// The actions of commit `version`, one per line.
+    /// - Throws: `corruptLog` for a line that is not a valid action, naming the commit file, the line and the byte
+    ///   it starts at, and what is wrong with it (a last line cut short is reported as a truncated file).
     public static func decode(_ data: Data, version: Int64) throws(DeltaError) -> [Action] {
         let decoder = JSONDecoder()
         var actions: [Action] = []
+        let bytes = [UInt8](data)
         var lineNumber = 0
-        for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
+        var start = 0
+        while start < bytes.count {
+            let newline = bytes[start...].firstIndex(of: 0x0A)
+            let end = newline ?? bytes.count
             lineNumber += 1
+            defer { start = end + 1 }
+            let line = bytes[start..<end]
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
             do {
                 actions.append(try decoder.decode(Action.self, from: Data(line)))
             } catch {
+                let problem =
+                    newline == nil && isCutShort(line)
+                    ? "ends in the middle of an action: the file is truncated"
+                    : "is not a valid action (\(describe(error)))"
                 throw DeltaError(
                     .corruptLog,
-                    "commit \(version) line \(lineNumber) is not a valid action (\(error)); the log may be torn")
+                    "commit \(version) (\(fileName(version))) line \(lineNumber), starting at byte \(start), \(problem); "
+                        + "the commit file is damaged and no Delta reader can read the table past it: restore it from a "
+                        + "backup or copy of the table")
             }
         }
         return actions
+    }
+
+    /// Whether `line` stops inside a string, object or array: what a write cut short leaves.
+    static func isCutShort(_ line: ArraySlice<UInt8>) -> Bool {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for byte in line {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == 0x5C {
+                    escaped = true
+                } else if byte == 0x22 {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case 0x22: inString = true
+            case 0x7B, 0x5B: depth += 1
+            case 0x7D, 0x5D: depth -= 1
+            default: break
+            }
+        }
+        return inString || depth > 0
+    }
+
+    /// The name of commit `version`'s file, relative to the table root.
+    static func fileName(_ version: Int64) -> String {
+        "_delta_log/" + LogFileName.padded(version, width: 20) + ".json"
+    }
+
+    /// What is wrong with a line, in words rather than Swift's error types.
+    static func describe(_ error: any Error) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.isEmpty ? "the action" : "\"" + keys.map(\.stringValue).joined(separator: ".") + "\""
+        }
+        switch error {
+        case DecodingError.dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context.codingPath)) is malformed"
+        case DecodingError.keyNotFound(let key, let context):
+            return "\(path(context.codingPath)) lacks \"\(key.stringValue)\""
+        case DecodingError.typeMismatch(_, let context):
+            return "\(path(context.codingPath)) has the wrong type"
+        case DecodingError.valueNotFound(_, let context):
+            return "\(path(context.codingPath)) is null"
+        default:
+            return "unreadable"
+        }
     }
 }

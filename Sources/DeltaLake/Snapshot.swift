@@ -24,6 +24,10 @@ public struct Snapshot: Sendable {
     ///
     /// Transactions read from it record this version in ``transactionCommits``: their commit is at or before it.
     public var checkpointVersion: Int64? = nil
+    /// Checkpoints (and a `_last_checkpoint`) found unreadable and passed over, newer than the one replay started
+    /// from; each error names its file. Readers that trust the newest checkpoint (delta-rs, Spark) fail on the
+    /// table until a newer checkpoint is written, so the next commit writes one whatever the interval.
+    public var unreadableCheckpoints: [DeltaError] = []
 
     public func transactionVersion(appId: String) -> Int64? {
         transactions[appId]?.version
@@ -123,6 +127,8 @@ extension Snapshot {
         let newer = log.commits.filter { $0 > previous.version && $0 <= latest }
         guard newer.count == latest - previous.version else { return try load(store: store, checkpoints: checkpoints) }
         var state = ReplayState(previous)
+        // A checkpoint written since replaces the unreadable ones for every reader.
+        if let newest = log.checkpoints.first?.version, newest > previous.version { state.unreadableCheckpoints = [] }
         for v in newer {
             guard let data = try store.readCommit(v) else { return try load(store: store, checkpoints: checkpoints) }
             for action in try CommitCodec.decode(data, version: v) { state.apply(action, version: v) }
@@ -142,6 +148,7 @@ struct ReplayState {
     var transactionCommits: [String: Int64] = [:]
     var timestamps: [Int64: Int64] = [:]
     var checkpointVersion: Int64?
+    var unreadableCheckpoints: [DeltaError] = []
 
     init() {}
 
@@ -156,6 +163,7 @@ struct ReplayState {
         transactionCommits = snapshot.transactionCommits
         timestamps = snapshot.commitTimestamps
         checkpointVersion = snapshot.checkpointVersion
+        unreadableCheckpoints = snapshot.unreadableCheckpoints
     }
 
     /// The snapshot at the replayed version; throws unless the table is one this library can read.
@@ -167,19 +175,23 @@ struct ReplayState {
         return Snapshot(
             version: version, protocolAction: p, metadata: m, files: files, tombstones: tombstones,
             transactions: transactions, transactionCommits: transactionCommits, commitTimestamps: timestamps,
-            checkpointVersion: checkpointVersion)
+            checkpointVersion: checkpointVersion, unreadableCheckpoints: unreadableCheckpoints)
     }
 
     /// Starts the replay from the best readable checkpoint at or before `target`, if any.
     ///
     /// A checkpoint that fails to read is passed over for the next best, since any complete checkpoint or the
-    /// full JSON history gives the same state. A V2 checkpoint is never passed over: its table needs a feature
-    /// this library lacks, and an older checkpoint would not make reading it right.
+    /// full JSON history gives the same state; it is listed in ``unreadableCheckpoints`` (as is a
+    /// `_last_checkpoint` that is not valid JSON), so the table warns and repairs it. A V2 checkpoint is never
+    /// passed over: its table needs a feature this library lacks, and an older checkpoint would not make reading it
+    /// right.
     mutating func applyCheckpoint(
         log: LogListing, target: Int64, reader: any CheckpointReader, store: any LogStore
     ) throws(DeltaError) {
         var firstFailure: DeltaError?
-        for checkpoint in log.checkpoints(atOrBefore: target, hint: LastCheckpoint.read(from: store)) {
+        let hint = LastCheckpoint.load(from: store)
+        if let problem = hint.problem { unreadableCheckpoints.append(problem) }
+        for checkpoint in log.checkpoints(atOrBefore: target, hint: hint.hint) {
             if checkpoint.kind == .uuidNamed {
                 throw TableFeatures.v2CheckpointRefusal(
                     "checkpoint \(checkpoint.names[0]) is a V2 (UUID-named) checkpoint", table: store.root)
@@ -196,6 +208,7 @@ struct ReplayState {
             } catch {
                 if error.code == .unsupportedFeature { throw error }
                 firstFailure = firstFailure ?? error
+                unreadableCheckpoints.append(error)
             }
         }
         // Every checkpoint failed: the JSON commits from version 0 are the only other way to the state.
