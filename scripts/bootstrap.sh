@@ -40,6 +40,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
         echo "bootstrap: missing ${missing[*]} and no apt-get here; install them with your package manager" >&2
         exit 1
     fi
+    if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
+        echo "bootstrap: missing ${missing[*]}; run this as root or install sudo" >&2
+        exit 1
+    fi
     echo "bootstrap: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq

@@ -114,7 +114,7 @@ fi
 # 2. Back to bare: purge what an earlier run's scripts installed, then check none of it is left.
 in_root PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive sh -c '
     pkgs=$(dpkg-query -W -f "\${db:Status-Abbrev} \${Package}\n" '"$(printf "'%s' " "${installed_by_scripts[@]}")"' \
-        2>/dev/null | awk "\$1 ~ /^[ihr]/ {print \$2}")
+        2>/dev/null | awk "substr(\$1, 2, 1) != \"n\" {print \$2}")
     if [ -n "$pkgs" ]; then
         echo "== purging what an earlier run installed: $(echo $pkgs)"
         apt-get purge -y -qq $pkgs >/dev/null && apt-get autoremove --purge -y -qq >/dev/null
