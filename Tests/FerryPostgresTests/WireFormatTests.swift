@@ -265,4 +265,33 @@ import Testing
         #expect(error?.message == "column c: \(failure.reason) (row 1); \(failure.advice)")
         #expect(error?.message == failure.error(column: "c", at: "row 1", table: "public.t").message)
     }
+
+    // MARK: Names a staging swap gives the key and indexes
+
+    func swapPlanner(taken: @escaping (String) -> Bool) -> PostgresWritePlanner {
+        PostgresWritePlanner(
+            target: TableName(schema: "sales", name: "orders"), existing: nil,
+            schema: TableSchema(
+                columns: [Column(name: "id", type: .int64, nullable: false), Column(name: "day", type: .date)],
+                primaryKey: ["id"], indexes: [IndexSpec(name: "by_day", columns: ["day"], unique: false)]),
+            mode: .replace(.stagingSwap), nameTaken: { (name: String) throws(FerryError) -> Bool in taken(name) })
+    }
+
+    @Test func aSwapKeyTakesTheFirstFreeNameAndSaysWhatToDoWhenNoneIs() throws {
+        let plan = try swapPlanner(taken: { $0.hasPrefix("orders_pkey") && $0 != "orders_pkey7" }).plan()
+        #expect(plan.finish.contains { $0.hasSuffix("RENAME CONSTRAINT \"orders__ferry_stg_pk\" TO \"orders_pkey7\"") })
+        let key = #expect(throws: FerryError.self) {
+            _ = try swapPlanner(taken: { $0.hasPrefix("orders_pkey") }).plan()
+        }
+        #expect(key?.code == .schema)
+        #expect(key?.table == "sales.orders")
+        #expect(
+            key?.message
+                == "no free name for the primary key of sales.orders: orders_pkey and orders_pkey1 to orders_pkey99 "
+                + "are all taken by other tables, indexes or constraints in schema sales; drop or rename the ones no "
+                + "longer needed, or give this table strategy: simple_copy, which keeps the target's own key")
+        let index = #expect(throws: FerryError.self) { _ = try swapPlanner(taken: { $0 != "orders_pkey" }).plan() }
+        #expect(index?.message.hasPrefix("no free name for the index on (day) of sales.orders: orders_day_idx") == true)
+        #expect(index?.message.hasSuffix("drop or rename the ones no longer needed") == true)
+    }
 }
