@@ -37,75 +37,43 @@ struct TableRunner {
         let schema = try planner.effectiveSchema(reader.schema)
         let existing = try writer.existingSchema()
         let targetRows = existing == nil ? 0 : try writer.rowCount()
-
-        switch spec.syncMode {
-        case .fullReplace:
-            return try execute(
-                plan(schema, reader, writer, full: true, targetRows: targetRows, label: "full"), reader, writer)
-        case .incremental:
-            let label = existing == nil ? "initial load" : nil
-            return try execute(
-                plan(schema, reader, writer, full: false, targetRows: targetRows, label: label), reader, writer)
-        case .cdc:
-            throw FerryError(
-                .config, "sync_mode cdc tables run through the CDC pipeline, not one at a time", table: label)
-        case .smartSync:
-            if targetRows == 0 {
-                return try execute(
-                    plan(schema, reader, writer, full: true, targetRows: targetRows, label: "full (target empty)"),
-                    reader, writer)
-            }
-            do {
-                return try execute(
-                    plan(schema, reader, writer, full: false, targetRows: targetRows, label: nil), reader, writer)
-            } catch {
-                guard spec.fallbackToFull, !error.isTransient, error.code != .notConfirmed else { throw error }
-                let fallback = "full (fallback: \(error.message))"
-                return try execute(
-                    plan(schema, reader, writer, full: true, targetRows: targetRows, label: fallback), reader, writer)
-            }
+        let loads = try planner.loads(targetExists: existing != nil, targetRows: targetRows)
+        let context = Context(planner: planner, schema: schema, existing: existing, targetRows: targetRows)
+        do {
+            return try execute(plan(loads.first, context, reader, writer), schema: schema, reader, writer)
+        } catch {
+            guard case .full = loads.fallback, planner.fallsBack(after: error) else { throw error }
+            let fallback = TablePlanner.Load.full(label: planner.fallbackLabel(after: error))
+            return try execute(plan(fallback, context, reader, writer), schema: schema, reader, writer)
         }
     }
 
+    /// What planning a load needs besides the load itself.
+    private struct Context {
+        var planner: TablePlanner
+        var schema: TableSchema
+        var existing: TableSchema?
+        var targetRows: Int64
+    }
+
+    /// The facts `load` needs (the target's watermark, the source's row count), read, then planned.
     private func plan(
-        _ schema: TableSchema, _ reader: any TableReader, _ writer: any TableWriter, full: Bool, targetRows: Int64,
-        label: String?
+        _ load: TablePlanner.Load, _ c: Context, _ reader: any TableReader, _ writer: any TableWriter
     ) throws(FerryError) -> TablePlan {
-        var filter: RowFilter?
         var watermark: ScalarValue?
-        var mode: WriteMode
-        var chosen: String
-        if full {
-            mode = TablePlanner(spec: spec).fullMode()
-            chosen = label ?? "full"
-        } else {
-            if let col = spec.incrementalColumn, let existing = try writer.existingSchema() {
-                guard let targetColumn = existing.column(named: col) else {
-                    throw FerryError(
-                        .schema, "incremental_column \(col) does not exist in the target table \(spec.targetName)",
-                        table: label)
-                }
-                watermark = try writer.maxValue(of: col, type: targetColumn.type)
-            }
-            let inc = try TablePlanner(spec: spec).incremental(schema: schema, watermark: watermark)
-            filter = inc.filter
-            mode = inc.mode
-            chosen = label ?? inc.label
+        if let column = try c.planner.watermarkColumn(for: load, target: c.existing) {
+            watermark = try writer.maxValue(of: column.name, type: column.type)
         }
-        var expected = try reader.count(filter: filter)
-        if let limit = spec.rowLimit { expected = min(expected, Int64(limit)) }
-        return TablePlan(
-            table: self.label, target: spec.targetName.description, syncMode: spec.syncMode, modeChosen: chosen,
-            writeMode: mode, filter: filter, watermark: watermark, expectedRows: expected, targetRows: targetRows,
-            readStatement: reader.describeRead(filter: filter, limit: spec.rowLimit),
-            writeStatements: writer.describeWrite(schema: schema, mode: mode))
+        let filter = try c.planner.write(load, schema: c.schema, watermark: watermark).filter
+        return try c.planner.plan(
+            load, schema: c.schema, watermark: watermark, sourceRows: try reader.count(filter: filter),
+            targetRows: c.targetRows, describeRead: { reader.describeRead(filter: $0, limit: $1) },
+            describeWrite: { writer.describeWrite(schema: $0, mode: $1) })
     }
 
     private func execute(
-        _ plan: TablePlan, _ reader: any TableReader, _ writer: any TableWriter
-    ) throws(FerryError)
-        -> Result
-    {
+        _ plan: TablePlan, schema: TableSchema, _ reader: any TableReader, _ writer: any TableWriter
+    ) throws(FerryError) -> Result {
         var result = Result(plan: plan)
         observer?.started(table: label, plan: plan)
         if dryRun { return result }
@@ -119,7 +87,6 @@ struct TableRunner {
                     table: label)
             }
         }
-        let schema = try TablePlanner(spec: spec).effectiveSchema(reader.schema)
         try writer.begin(schema: schema, mode: plan.writeMode)
         do throws(FerryError) {
             let (read, bytes) = try pump(plan: plan, reader: reader, writer: writer)
