@@ -154,6 +154,7 @@ import Testing
         try Self.makeShop(dir.file("shop.db"))
         var rng = SplitMix64(state: 0xC11F_0022_5EED)
         let started = Date()
+        var (valid, refused, ranDry) = (0, 0, 0)
         for n in 0..<40 {
             let mutant = Self.mutate(Self.seeds[n % Self.seeds.count], &rng)
             let config = dir.file("mutant-\(n).yaml")
@@ -164,7 +165,11 @@ import Testing
             let dryRun = try FerryBinary.run(["run", "--config", config, "--dry-run"])
             Self.check(dryRun, command: "run --dry-run", config: config, mutant: n, sample: sample)
             #expect(validate.status == 0 || dryRun.status == 2, "mutant \(n): validate refused, run did not")
+            if validate.status == 0 { valid += 1 } else { refused += 1 }
+            if dryRun.status == 0 { ranDry += 1 }
         }
+        // Both outcomes occur, and valid mutants get as far as a dry run, or the fuzz is not exercising anything.
+        #expect(valid >= 5 && refused >= 10 && ranDry >= 3, "valid \(valid), refused \(refused), dry runs \(ranDry)")
         #expect(Date().timeIntervalSince(started) < 60)
     }
 
