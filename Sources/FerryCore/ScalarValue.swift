@@ -73,24 +73,6 @@ extension ScalarValue: CustomStringConvertible {
     }
 }
 
-/// Which rows of the source a run reads.
-public struct RowFilter: Sendable, Hashable {
-    public enum Comparison: String, Sendable, Hashable {
-        case greaterThan = ">"
-        case greaterThanOrEqual = ">="
-    }
-
-    public var column: String
-    public var comparison: Comparison
-    public var value: ScalarValue
-
-    public init(column: String, comparison: Comparison, value: ScalarValue) {
-        self.column = column
-        self.comparison = comparison
-        self.value = value
-    }
-}
-
 extension ScalarValue {
     /// Orders two values of the same kind; `nil` when the kinds differ and no exact comparison exists.
     public func compare(to other: ScalarValue) -> Int? {
@@ -101,11 +83,8 @@ extension ScalarValue {
         case (.int(let a), .double(let b)): return cmp(Double(a), b)
         case (.double(let a), .int(let b)): return cmp(a, Double(b))
         case (.decimal(let a, let sa), .decimal(let b, let sb)):
-            var x = a
-            var y = b
-            if sa < sb { for _ in sa..<sb { x *= 10 } }
-            if sb < sa { for _ in sb..<sa { y *= 10 } }
-            return cmp(x, y)
+            if sa < sb { return Self.compareDecimal(a, rescaledBy: sb - sa, to: b) }
+            return -Self.compareDecimal(b, rescaledBy: sa - sb, to: a)
         case (.text(let a), .text(let b)):
             if a == b { return 0 }
             return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
@@ -118,6 +97,18 @@ extension ScalarValue {
         case (.timestamp(let a, _), .date(let b)): return -Self.compare(days: b, micros: a)
         default: return nil
         }
+    }
+
+    /// Orders `a × 10^shift` against `b`. A product too large for Int128 is larger in magnitude than any `b`, so
+    /// its sign decides (multiplying on would trap).
+    private static func compareDecimal(_ a: Int128, rescaledBy shift: Int, to b: Int128) -> Int {
+        var x = a
+        for _ in 0..<max(0, shift) {
+            let (next, overflow) = x.multipliedReportingOverflow(by: 10)
+            if overflow { return x < 0 ? -1 : 1 }
+            x = next
+        }
+        return x < b ? -1 : (x == b ? 0 : 1)
     }
 
     /// Orders midnight of day `days` against a timestamp, without multiplying the day into microseconds (which
