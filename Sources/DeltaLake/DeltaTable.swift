@@ -214,7 +214,7 @@ public struct DeltaTable: Sendable {
                 guard error.code == .versionAlreadyExists && attempt < maxAttempts else { throw error }
                 // Someone else won `version`: look at what they did before trying the next one.
                 guard let data = try store.readCommit(version) else { continue }
-                let winner = try CommitCodec.decode(data, version: version)
+                let winner = try CommitCodec.decode(data, version: version, table: root)
                 if let conflict = conflict(of: commit, with: winner) {
                     if case .alreadyCommitted = conflict {
                         return (.alreadyCommitted(tableVersion: version), configuration, repair)

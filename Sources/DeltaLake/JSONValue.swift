@@ -114,10 +114,10 @@ public enum CommitCodec {
         return out
     }
 
-    /// The actions of commit `version`, one per line.
+    /// The actions of commit `version` of `table` (its root, for messages), one per line.
     /// - Throws: `corruptLog` for a line that is not a valid action, naming the commit file, the line and the byte
     ///   it starts at, and what is wrong with it (a last line cut short is reported as a truncated file).
-    public static func decode(_ data: Data, version: Int64) throws(DeltaError) -> [Action] {
+    public static func decode(_ data: Data, version: Int64, table: String? = nil) throws(DeltaError) -> [Action] {
         let decoder = JSONDecoder()
         var actions: [Action] = []
         let bytes = [UInt8](data)
@@ -141,7 +141,7 @@ public enum CommitCodec {
                     .corruptLog,
                     "commit \(version) (\(fileName(version))) line \(lineNumber), starting at byte \(start), \(problem); "
                         + "the commit file is damaged and no Delta reader can read the table past it: restore it from a "
-                        + "backup or copy of the table")
+                        + "backup or copy of the table", table: table)
             }
         }
         return actions

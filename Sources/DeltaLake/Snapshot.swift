@@ -102,7 +102,9 @@ extension Snapshot {
             guard let data = try store.readCommit(v) else {
                 throw DeltaError(.corruptLog, "commit \(v) disappeared while reading", table: store.root)
             }
-            for action in try CommitCodec.decode(data, version: v) { state.apply(action, version: v) }
+            for action in try CommitCodec.decode(data, version: v, table: store.root) {
+                state.apply(action, version: v)
+            }
             state.version = v
             expected = v + 1
         }
@@ -131,7 +133,9 @@ extension Snapshot {
         if let newest = log.checkpoints.first?.version, newest > previous.version { state.unreadableCheckpoints = [] }
         for v in newer {
             guard let data = try store.readCommit(v) else { return try load(store: store, checkpoints: checkpoints) }
-            for action in try CommitCodec.decode(data, version: v) { state.apply(action, version: v) }
+            for action in try CommitCodec.decode(data, version: v, table: store.root) {
+                state.apply(action, version: v)
+            }
             state.version = v
         }
         return try state.snapshot(table: store.root)

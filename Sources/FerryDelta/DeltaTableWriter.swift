@@ -234,7 +234,7 @@ final class DeltaTableWriter: TableWriter {
         do throws(DeltaError) {
             actions =
                 try table.store.readCommit(version).map { (data) throws(DeltaError) in
-                    try CommitCodec.decode(data, version: version)
+                    try CommitCodec.decode(data, version: version, table: path)
                 } ?? []
         } catch {
             throw self.error(error)
