@@ -1,8 +1,10 @@
 import FerryCore
 import Testing
 
-/// `date_buffer_days` moves a watermark back; however large, it never traps (it used to overflow into SIGILL).
-@Suite struct LookBackTests {
+/// Values from a config or a table never trap ScalarValue: `date_buffer_days` moves a watermark back however far (it
+/// used to overflow into SIGILL), the bound it yields compares with any date or timestamp, and decimals of very
+/// different scales compare without overflowing.
+@Suite struct ScalarOverflowTests {
     @Test func aHugeLookBackSaturatesAtTheEarliestDay() {
         let earliest = ScalarValue.earliestDay
         #expect(ScalarValue.date(19_000).minus(days: 2_147_483_648) == .date(earliest))
@@ -31,5 +33,14 @@ import Testing
         #expect(ScalarValue.date(-1).compare(to: .timestamp(-86_400_000_000, zoned: true)) == 0)
         #expect(!floor.description.isEmpty)
         #expect(!ScalarValue.timestamp(0, zoned: false).minus(days: Int.max).description.isEmpty)
+    }
+
+    @Test func decimalsOfVeryDifferentScalesCompareWithoutOverflow() {
+        let big = ScalarValue.decimal(Int128.max / 2, scale: 0)
+        #expect(big.compare(to: .decimal(1, scale: 30)) == 1)
+        #expect(ScalarValue.decimal(1, scale: 30).compare(to: big) == -1)
+        #expect(ScalarValue.decimal(-(Int128.max / 2), scale: 0).compare(to: .decimal(1, scale: 30)) == -1)
+        #expect(ScalarValue.decimal(150, scale: 2).compare(to: .decimal(15, scale: 1)) == 0)
+        #expect(ScalarValue.decimal(15, scale: 1).compare(to: .decimal(151, scale: 2)) == -1)
     }
 }
