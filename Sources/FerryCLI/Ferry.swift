@@ -4,7 +4,8 @@ import Foundation
 
 /// The `ferry` command.
 ///
-/// Exit codes: 0 all good; 1 at least one table failed (the others still ran); 2 bad usage or config.
+/// Exit codes are ``FerryExit``'s: 0 success, 1 a table or check failed, 2 usage or config, 3 declined,
+/// 4 the state store.
 @main
 struct Ferry: AsyncParsableCommand {
     static let version = "0.1.0"
@@ -15,10 +16,18 @@ struct Ferry: AsyncParsableCommand {
         discussion: """
             Start with `ferry quickstart`: it builds a demo SQLite database and replicates it, no server needed.
 
-            Credentials are read only from the environment (SOURCE_DB_USER, SOURCE_DB_PASSWORD, TARGET_DB_USER,
-            TARGET_DB_PASSWORD, or the names set with user_env/password_env). LOG_LEVEL sets the log level.
+            Credentials are read only from the environment (SOURCE_DB_USER, SOURCE_DB_PASSWORD, TARGET_DB_USER, \
+            TARGET_DB_PASSWORD, or the names set with user_env/password_env). LOG_LEVEL sets the log level; \
+            --log-format json makes every message on stderr a JSON line. Commands that report take --json.
 
-            Exit codes: 0 success; 1 at least one table failed (the others still ran); 2 bad usage or config.
+            Examples:
+              ferry quickstart
+              ferry validate -c ferry.yaml --check-connections
+              ferry run -c ferry.yaml --table orders --dry-run
+              ferry status -c ferry.yaml --json
+              ferry --generate-completion-script bash > /etc/bash_completion.d/ferry
+
+            \(FerryExit.help(0, 1, 2, 3, 4))
             """,
         version: version,
         subcommands: [
@@ -54,50 +63,9 @@ struct Ferry: AsyncParsableCommand {
             if code == .validationFailure {
                 let message = fullMessage(for: error)
                 FileHandle.standardError.write(Data((message + "\n").utf8))
-                Foundation.exit(2)
+                Foundation.exit(FerryExit.usage.rawValue)
             }
             Ferry.exit(withError: error)
         }
     }
-}
-
-/// Documented exit codes (README "Commands"; `ferry --help`).
-enum FerryExit {
-    /// Everything succeeded.
-    static let success = ExitCode(0)
-    /// At least one table or check failed (the others still ran).
-    static let tableFailed = ExitCode(1)
-    /// Bad usage or config: nothing was changed.
-    static let usage = ExitCode(2)
-    /// The user answered no (or could not be asked): nothing was changed.
-    static let declined = ExitCode(3)
-    /// The state store could not be opened, read or written.
-    static let stateStore = ExitCode(4)
-}
-
-struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print Ferry's version.")
-
-    func run() {
-        print("ferry \(Ferry.version)")
-    }
-}
-
-/// Options every config-driven command takes.
-struct GlobalOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "The YAML config file.")
-    var config: String
-
-    @Option(name: .long, help: "Log format: text or json.")
-    var logFormat: LogFormat = .text
-}
-
-enum LogFormat: String, ExpressibleByArgument, CaseIterable {
-    case text
-    case json
-}
-
-/// Prints to stderr.
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
 }

@@ -1,13 +1,33 @@
+import FerryState
 import Foundation
 import Logging
+import Synchronization
 
-/// Bootstraps swift-log once per process: plain text or JSON lines on stderr, level from LOG_LEVEL.
+/// Where stderr's format is decided: swift-log's handler (text or JSON lines, level from LOG_LEVEL) and Ferry's
+/// own messages (``printError(_:)``), so `--log-format json` never mixes in a line of text.
 enum LogSetup {
-    nonisolated(unsafe) private static var done = false
+    private struct State {
+        var format = LogFormat.text
+        var bootstrapped = false
+    }
 
+    private static let state = Mutex(State())
+
+    /// The format of stderr messages from now on; set before the config is read so its errors follow it too.
+    static func use(_ format: LogFormat) {
+        state.withLock { $0.format = format }
+    }
+
+    static var format: LogFormat { state.withLock { $0.format } }
+
+    /// Bootstraps swift-log once per process (swift-log allows only one) and sets the message format.
     static func bootstrap(format: LogFormat, verbose: Bool) {
-        guard !done else { return }
-        done = true
+        let first = state.withLock { s -> Bool in
+            s.format = format
+            defer { s.bootstrapped = true }
+            return !s.bootstrapped
+        }
+        guard first else { return }
         let env = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) }
         let level = env ?? (verbose ? .debug : (format == .json ? .info : .warning))
         LoggingSystem.bootstrap { label in
@@ -19,26 +39,18 @@ enum LogSetup {
     }
 }
 
-/// One JSON object per line: `{"ts":…,"level":…,"label":…,"message":…,<metadata>}`.
-struct JSONLogHandler: LogHandler {
-    let label: String
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+/// Prints a message for the user on stderr: as given in text mode, as a JSON log line (level from its `error:`,
+/// `warning:` or `note:` prefix) with `--log-format json`.
+func printError(_ message: String) {
+    guard LogSetup.format == .json else {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        return
     }
-
-    func log(event: LogEvent) {
-        var object: [String: String] = [
-            "ts": ISO8601DateFormatter().string(from: Date()), "level": event.level.rawValue, "label": label,
-            "message": event.message.description,
-        ]
-        for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[k] = "\(v)" }
-        if let error = event.error { object["error"] = "\(error)" }
-        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
-            FileHandle.standardError.write(data + Data("\n".utf8))
-        }
-    }
+    let levels: [(prefix: String, level: Logger.Level)] = [
+        ("error: ", .error), ("warning: ", .warning), ("note: ", .notice),
+    ]
+    let match = levels.first { message.hasPrefix($0.prefix) }
+    JSONLogHandler.write(
+        level: match?.level ?? .info, label: "ferry",
+        message: String(message.dropFirst(match?.prefix.count ?? 0)).trimmingCharacters(in: .whitespaces))
 }

@@ -9,17 +9,26 @@ struct QuickstartCommand: AsyncParsableCommand {
         commandName: "quickstart",
         abstract: "Create a demo SQLite shop database and replicate it into a local Delta lake; no server needed.",
         discussion: """
-            The first run creates <dir>/shop.db (customers, products, orders, order_items), writes <dir>/ferry.yaml and
-            replicates every table into the Delta lake <dir>/lake. Each later run adds a few orders and price changes
+            The first run creates <dir>/shop.db (customers, products, orders, order_items), writes <dir>/ferry.yaml and \
+            replicates every table into the Delta lake <dir>/lake. Each later run adds a few orders and price changes \
             to shop.db first, so you see incremental appends and merges at work.
+
+            Examples:
+              ferry quickstart
+              ferry quickstart --dir /tmp/demo --json
+
+            \(FerryExit.help(0, 1, 2, 4))
             """
     )
 
     @Option(name: .long, help: "Where to put the demo files.")
     var dir = "ferry-quickstart"
 
-    @Option(name: .long, help: "Log format: text or json.")
+    @Option(name: .long, help: "Messages on stderr: text, or json (one JSON object per line).")
     var logFormat: LogFormat = .text
+
+    @Flag(name: .long, help: "Print the run's JSON summary (as ferry run --json) instead of text.")
+    var json = false
 
     static let configText = """
         # Ferry quickstart: replicate a demo shop (SQLite) into a local Delta lake.
@@ -40,6 +49,7 @@ struct QuickstartCommand: AsyncParsableCommand {
 
     func run() async throws {
         LogSetup.bootstrap(format: logFormat, verbose: false)
+        let say: (String) -> Void = { message in if !json { print(message) } }
         let fm = FileManager.default
         try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let shop = dir + "/shop.db"
@@ -47,10 +57,10 @@ struct QuickstartCommand: AsyncParsableCommand {
         do throws(FerryError) {
             if fm.fileExists(atPath: shop) {
                 try DemoDatabase(path: shop).addActivity(orders: 25, seed: UInt64(Date().timeIntervalSince1970))
-                print("Added 25 orders and 3 price changes to \(shop)")
+                say("Added 25 orders and 3 price changes to \(shop)")
             } else {
                 try DemoDatabase(path: shop).create()
-                print("Created the demo shop database \(shop)")
+                say("Created the demo shop database \(shop)")
             }
         } catch {
             printError("error: \(error)")
@@ -58,13 +68,14 @@ struct QuickstartCommand: AsyncParsableCommand {
         }
         if !fm.fileExists(atPath: configPath) {
             try Self.configText.write(toFile: configPath, atomically: true, encoding: .utf8)
-            print("Wrote \(configPath)")
+            say("Wrote \(configPath)")
         }
         let config = try loadConfig(configPath)
         let code = await ReplicationRun(
-            config: config, tables: config.tables, dryRun: false, force: true, operation: "quickstart"
+            config: config, tables: config.tables, dryRun: false, force: true, operation: "quickstart",
+            json: json
         ).execute()
-        print(
+        say(
             """
 
             Next:

@@ -109,12 +109,4 @@ enum Format {
         return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line))
             .joined(separator: "\n")
     }
-
-    static func json(_ value: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])
-        else {
-            return "{}"
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
 }

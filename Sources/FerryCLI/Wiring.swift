@@ -50,6 +50,11 @@ enum Wiring {
             publicationName: pg.cdc.publicationName)
     }
 
+    /// Random changes in a PostgreSQL source (`ferry simulate`); built here like every other connector.
+    static func simulator(_ pg: PostgresDatabase, settings: Settings) -> PostgresSimulator {
+        PostgresSimulator(config: connection(pg, settings: settings))
+    }
+
     static func connection(_ pg: PostgresDatabase, settings: Settings) -> PostgresConnectionConfig {
         PostgresConnectionConfig(
             host: pg.host, port: pg.port, database: pg.database, user: pg.user, password: pg.password,
