@@ -1,4 +1,9 @@
-/// Every error Ferry reports: a code, a message a user can act on, and the object it concerns.
+/// Every error Ferry reports: a code, a message a user can act on, the object it concerns, and the error it came
+/// from.
+///
+/// The message is written for the user (what failed, where, what to do); `underlying` keeps the library's own error
+/// (GRDB, Parquet, a POSIX error) for code and logs that need more than the sentence, instead of its description
+/// being pasted into the message.
 public struct FerryError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
@@ -31,12 +36,18 @@ public struct FerryError: Error, Sendable, CustomStringConvertible {
     public var table: String?
     /// The database's SQLSTATE or error code, when it came from a database.
     public var sqlState: String?
+    /// The error this one was made from, when it came from a library or the system.
+    public var underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String, table: String? = nil, sqlState: String? = nil) {
+    public init(
+        _ code: Code, _ message: String, table: String? = nil, sqlState: String? = nil,
+        underlying: (any Error)? = nil
+    ) {
         self.code = code
         self.message = message
         self.table = table
         self.sqlState = sqlState
+        self.underlying = underlying
     }
 
     /// Whether retrying the same work may succeed.

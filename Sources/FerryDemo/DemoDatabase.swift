@@ -85,7 +85,10 @@ public struct DemoDatabase {
             }
             try queue.close()
         } catch {
-            throw FerryError(.io, "cannot create the demo database \(path): \(error)")
+            throw FerryError(
+                .io,
+                "cannot create the demo database \(path): \(Self.reason(error)); check that the directory is writable",
+                underlying: error)
         }
     }
 
@@ -113,8 +116,16 @@ public struct DemoDatabase {
             }
             try queue.close()
         } catch {
-            throw FerryError(.io, "cannot update the demo database \(path): \(error)")
+            throw FerryError(
+                .io,
+                "cannot update the demo database \(path): \(Self.reason(error)); move it aside to start a new demo",
+                underlying: error)
         }
+    }
+
+    /// SQLite's one-line message for a GRDB error, not the statement and arguments GRDB's description adds.
+    static func reason(_ error: any Error) -> String {
+        (error as? DatabaseError)?.message ?? "\(error)"
     }
 
     static let firstNames = [

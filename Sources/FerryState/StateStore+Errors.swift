@@ -11,6 +11,12 @@ extension StateStore {
     /// The error for `error`, thrown while opening the store at `path` or while `what` (a phrase such as
     /// "recording the run start"; `nil` while opening).
     static func failure(_ error: any Error, path: String, while what: String?) -> FerryError {
+        var failure = message(for: error, path: path, while: what)
+        failure.underlying = error
+        return failure
+    }
+
+    private static func message(for error: any Error, path: String, while what: String?) -> FerryError {
         let doing = what.map { " while \($0)" } ?? ""
         guard let error = error as? DatabaseError else {
             return FerryError(

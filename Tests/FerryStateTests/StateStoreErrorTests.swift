@@ -2,6 +2,7 @@ import FerryCore
 import FerryState
 import FerryTestKit
 import Foundation
+import GRDB
 import Testing
 
 #if canImport(Glibc)
@@ -37,6 +38,7 @@ import Testing
         #expect(message.contains("Move it aside"))
         #expect(message.contains("state.path"))
         Self.expectNoLibraryDescription(message)
+        #expect(error?.underlying is DatabaseError, "the library's error is kept beside the message")
         // Ferry leaves the file as it was: it may be something the user needs.
         #expect(FileManager.default.contents(atPath: path) == Data(bytes))
     }
