@@ -137,34 +137,35 @@ final class SQLiteTableWriter: TableWriter {
         return statements
     }
 
+    /// What `begin`, `write` and `commit` run, in order: everything, the table's creation included, in one
+    /// transaction.
     func describeWrite(schema: TableSchema, mode: WriteMode) -> [String] {
         let existing = try? existingSchema()
-        var out: [String] = []
-        if existing == nil { out.append(createTableSQL(name, schema: schema)) }
-        if let existing, let evolve = try? evolution(from: existing, to: schema) { out += evolve }
+        var out = ["BEGIN IMMEDIATE"]
         let cols = schema.columns.map { SQLiteTypes.quote($0.name) }.joined(separator: ", ")
-        switch mode {
-        case .replace(.simpleCopy):
+        if case .replace(.stagingSwap) = mode {
             out += [
-                "BEGIN IMMEDIATE", "DELETE FROM \(SQLiteTypes.quote(name))",
-                "INSERT INTO \(SQLiteTypes.quote(name)) (\(cols)) VALUES (...) -- per row", "COMMIT",
-            ]
-        case .replace(.stagingSwap):
-            out += [
-                createTableSQL(staging, schema: schema), "BEGIN IMMEDIATE",
+                createTableSQL(staging, schema: schema),
                 "INSERT INTO \(SQLiteTypes.quote(staging)) (\(cols)) VALUES (...) -- per row",
-                "DROP TABLE \(SQLiteTypes.quote(name))",
+                "DROP TABLE IF EXISTS \(SQLiteTypes.quote(name))",
                 "ALTER TABLE \(SQLiteTypes.quote(staging)) RENAME TO \(SQLiteTypes.quote(name))",
             ]
-            out += indexSQL(on: name, schema: schema) + ["COMMIT"]
-        case .append:
-            out += [
-                "BEGIN IMMEDIATE", "INSERT INTO \(SQLiteTypes.quote(name)) (\(cols)) VALUES (...) -- per row", "COMMIT",
-            ]
-        case .upsert(let key):
-            out += ["BEGIN IMMEDIATE", upsertSQL(into: name, schema: schema, key: key) + " -- per row", "COMMIT"]
+            return out + indexSQL(on: name, schema: schema) + ["COMMIT"]
         }
-        return out
+        if let existing {
+            if let evolve = try? evolution(from: existing, to: schema) { out += evolve }
+        } else {
+            out.append(createTableSQL(name, schema: schema))
+            out += indexSQL(on: name, schema: schema)
+        }
+        switch mode {
+        case .replace:
+            if existing != nil { out.append("DELETE FROM \(SQLiteTypes.quote(name))") }
+            out.append("INSERT INTO \(SQLiteTypes.quote(name)) (\(cols)) VALUES (...) -- per row")
+        case .append: out.append("INSERT INTO \(SQLiteTypes.quote(name)) (\(cols)) VALUES (...) -- per row")
+        case .upsert(let key): out.append(upsertSQL(into: name, schema: schema, key: key) + " -- per row")
+        }
+        return out + ["COMMIT"]
     }
 
     func upsertSQL(into table: String, schema: TableSchema, key: [String]) -> String {
@@ -178,6 +179,8 @@ final class SQLiteTableWriter: TableWriter {
             + "ON CONFLICT (\(key.map(SQLiteTypes.quote).joined(separator: ", "))) DO \(action)"
     }
 
+    /// Opens the write's transaction and, inside it, creates or evolves the table: a write that never commits
+    /// (killed, failed) leaves no table behind, not even an empty one.
     func begin(schema: TableSchema, mode: WriteMode) throws(FerryError) {
         let existing = try existingSchema()
         var statements: [String] = []
@@ -204,7 +207,6 @@ final class SQLiteTableWriter: TableWriter {
                 statements += indexSQL(on: name, schema: schema)
             }
         }
-        statements.append("BEGIN IMMEDIATE")
         if case .replace(.simpleCopy) = mode, existing != nil {
             statements.append("DELETE FROM \(SQLiteTypes.quote(name))")
         }
@@ -217,7 +219,13 @@ final class SQLiteTableWriter: TableWriter {
                 + Array(repeating: "?", count: cols.count).joined(separator: ", ") + ")"
         }
         try db.run("preparing \(name)") { db in
-            for sql in statements { try db.execute(sql: sql) }
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            do {
+                for sql in statements { try db.execute(sql: sql) }
+            } catch {
+                try? db.execute(sql: "ROLLBACK")
+                throw error
+            }
         }
         inTransaction = true
         self.schema = schema
