@@ -13,6 +13,8 @@ import Testing
         var config: String { dir.file("ferry.yaml") }
         var lake: String { dir.file("lake") }
         var env: [String: String] { ["SOURCE_DB_USER": cluster.superuser] }
+        /// `env` with info-level logs, which name each step a follower takes ("streaming changes", "batch applied").
+        var logging: [String: String] { env.merging(["LOG_LEVEL": "info"]) { $1 } }
 
         init(tables: String, target: String? = nil, user: String? = nil, cdc: String = "") throws {
             cluster = try PostgresCluster.shared()
@@ -99,14 +101,27 @@ import Testing
         }
         _ = try s.sql(script)
 
-        let child = try FerryBinary.start(["run", "--follow", "--config", s.config], environment: s.env)
-        Thread.sleep(forTimeInterval: 2.0)
+        // The follower logs each batch it applied; the kill comes right after the first of the ~14 batches, while
+        // the rest of the backlog is still to apply.
+        let killedLog = s.dir.file("killed.log")
+        let child = try FerryBinary.start(
+            ["run", "--follow", "--config", s.config], environment: s.logging, stderr: killedLog)
+        let waited = Result {
+            try Wait.until("a 'batch applied' line in \(killedLog)", timeout: 120) {
+                Wait.text(of: killedLog).contains("batch applied")
+            }
+        }
         child.kill()
         #expect(child.wait() == 128 + SIGKILL, "the follower ended before the kill; the test would prove nothing")
+        try waited.get()
+        let expected = try s.sql("SELECT count(*), sum(v), sum(length(coalesce(note, ''))) FROM events")
+        #expect(try !Self.txnVersions(s.lake + "/events").isEmpty, "no batch was committed before the kill")
+        #expect(
+            try Self.deltaDigest(s.lake + "/events") != expected,
+            "the whole backlog was applied before the kill; the test would prove nothing about a kill mid-backlog")
 
         let again = try s.ferry(["run"])
         #expect(again.status == 0, "\(again.stderr)")
-        let expected = try s.sql("SELECT count(*), sum(v), sum(length(coalesce(note, ''))) FROM events")
         #expect(try Self.deltaDigest(s.lake + "/events") == expected)
         let versions = try Self.txnVersions(s.lake + "/events")
         #expect(!versions.isEmpty)
@@ -114,17 +129,26 @@ import Testing
         #expect(try s.confirmedLSN != afterLoad)
 
         // --follow stops cleanly on SIGTERM after applying what arrived.
-        let follower = try FerryBinary.start(["run", "--follow", "--config", s.config], environment: s.env)
-        Thread.sleep(forTimeInterval: 1.0)
-        _ = try s.sql("UPDATE events SET v = v + 100 WHERE id <= 10")
-        let deadline = Date().addingTimeInterval(60)
-        let target = try s.sql("SELECT count(*), sum(v), sum(length(coalesce(note, ''))) FROM events")
-        while Date() < deadline, try Self.deltaDigest(s.lake + "/events") != target {
-            Thread.sleep(forTimeInterval: 0.3)
+        // The change is made once the follower streams, so it arrives through the open stream.
+        let followLog = s.dir.file("follow.log")
+        let follower = try FerryBinary.start(
+            ["run", "--follow", "--config", s.config], environment: s.logging, stderr: followLog)
+        do {
+            try Wait.until("a 'streaming changes' line in \(followLog)", timeout: 120) {
+                Wait.text(of: followLog).contains("streaming changes")
+            }
+            _ = try s.sql("UPDATE events SET v = v + 100 WHERE id <= 10")
+            let target = try s.sql("SELECT count(*), sum(v), sum(length(coalesce(note, ''))) FROM events")
+            try Wait.until("the follower to apply the update (target \(target))", timeout: 120, every: 0.3) {
+                try Self.deltaDigest(s.lake + "/events") == target
+            }
+        } catch {
+            follower.kill()
+            follower.wait()
+            throw error
         }
-        #expect(try Self.deltaDigest(s.lake + "/events") == target, "the follower did not apply the change")
         follower.kill(SIGTERM)
-        #expect(follower.wait() == 0)
+        #expect(follower.wait() == 0, "\(Wait.text(of: followLog))")
     }
 
     /// A transaction bigger than a batch is applied in parts; killed between parts, the follower leaves the target
@@ -152,10 +176,14 @@ import Testing
             COMMIT;
             """)
         let child = try FerryBinary.start(["run", "--follow", "--config", s.config], environment: s.env)
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, try commits() < before + 2 { Thread.sleep(forTimeInterval: 0.01) }
+        let waited = Result {
+            try Wait.until("two commits of parts of the transaction in \(log)", timeout: 120) {
+                try commits() >= before + 2
+            }
+        }
         child.kill()
         #expect(child.wait() == 128 + SIGKILL, "the follower ended before the kill; the test would prove nothing")
+        try waited.get()
         #expect(try commits() >= before + 2, "no part of the transaction was applied before the kill")
         let expected = try s.sql("SELECT count(*), sum(v), sum(length(coalesce(note, ''))) FROM events")
         #expect(try Self.deltaDigest(s.lake + "/events") != expected, "the kill came after the whole transaction")

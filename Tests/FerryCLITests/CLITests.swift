@@ -213,10 +213,7 @@ import Testing
         try DatabaseQueue(path: dir.file("shop.db")).write { db in
             try db.execute(sql: "DELETE FROM events WHERE id % 3 = 0; UPDATE events SET kind = 'new'")
         }
-        let process = try FerryBinary.start(["run", "--config", path, "--force"])
-        Thread.sleep(forTimeInterval: 0.4)
-        process.kill()
-        #expect(process.wait() == 128 + SIGKILL, "the run ended before the kill; the test would prove nothing")
+        try Self.killMidTransaction(try FerryBinary.start(["run", "--config", path, "--force"]), dir.file("copy.db"))
         // Whatever moment the kill hit, the target holds either the old or the new table, never a mix.
         let mid = try Self.count(dir.file("copy.db"), "SELECT count(*) FROM events")
         let newRows = try Self.count(dir.file("copy.db"), "SELECT count(*) FROM events WHERE kind = 'new'")
@@ -225,6 +222,44 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try Self.count(dir.file("copy.db"), "SELECT count(*) FROM events") == 200_000)
         #expect(try Self.count(dir.file("copy.db"), "SELECT count(*) FROM events WHERE kind = 'new'") == 200_000)
+        #expect(
+            try Self.count(dir.file("copy.db"), "SELECT count(*) FROM sqlite_master WHERE name LIKE '%ferry%'") == 0)
+    }
+
+    /// Kills `child` (a `ferry run` writing into the SQLite file `db`) once its write transaction is open (the
+    /// file's rollback journal exists), and checks the kill landed in it: the journal is left behind, hot.
+    static func killMidTransaction(
+        _ child: Subprocess.Child, _ db: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let journal = db + "-journal"
+        let waited = Result {
+            try Wait.until("the run's write transaction on \(db) (its journal \(journal))", timeout: 120) {
+                FileManager.default.fileExists(atPath: journal)
+            }
+        }
+        child.kill()
+        #expect(
+            child.wait() == 128 + SIGKILL, "the run ended before the kill; the test would prove nothing",
+            sourceLocation: sourceLocation)
+        try waited.get()
+        #expect(
+            FileManager.default.fileExists(atPath: journal),
+            "the write transaction ended before the kill; the test would prove nothing", sourceLocation: sourceLocation)
+    }
+
+    /// The first load creates the table in its own transaction, so a kill leaves no table (not an empty one) and
+    /// the next run loads it whole.
+    @Test(arguments: ["simple_copy", "staging_swap"])
+    func killedFirstLoadIntoSQLiteLeavesNoTableAndTheNextRunEndsExact(strategy: String) throws {
+        let dir = TempDirectory("ferry-cli")
+        try Self.makeShop(dir.file("shop.db"), events: 100_000)
+        let path = try Self.config(dir, tables: "  - {name: events, strategy: \(strategy), batch_size: 1000}")
+        try Self.killMidTransaction(try FerryBinary.start(["run", "--config", path]), dir.file("copy.db"))
+        // Opening the file rolls the killed transaction back.
+        #expect(try Self.count(dir.file("copy.db"), "SELECT count(*) FROM sqlite_master WHERE type = 'table'") == 0)
+        let r = try FerryBinary.run(["run", "--config", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Self.count(dir.file("copy.db"), "SELECT count(*) FROM events") == 100_000)
         #expect(
             try Self.count(dir.file("copy.db"), "SELECT count(*) FROM sqlite_master WHERE name LIKE '%ferry%'") == 0)
     }
@@ -246,10 +281,19 @@ import Testing
         try DatabaseQueue(path: dir.file("shop.db")).write { db in
             try db.execute(sql: "DELETE FROM events WHERE id % 3 = 0; UPDATE events SET kind = 'new'")
         }
+        // The kill comes once the run writes: a data file the first version does not have appears.
+        let table = dir.file("lake/events")
+        func dataFiles() throws -> Set<String> {
+            Set(try FileManager.default.contentsOfDirectory(atPath: table).filter { $0.hasSuffix(".parquet") })
+        }
+        let firstFiles = try dataFiles()
         let child = try FerryBinary.start(["run", "--config", dir.file("lake.yaml")])
-        Thread.sleep(forTimeInterval: 0.5)
+        let waited = Result {
+            try Wait.until("a new data file in \(table)", timeout: 120) { try !dataFiles().isSubset(of: firstFiles) }
+        }
         child.kill()
         #expect(child.wait() == 128 + SIGKILL, "the run ended before the kill; the test would prove nothing")
+        try waited.get()
         let probe = """
             import sys, json
             from deltalake import DeltaTable
@@ -257,13 +301,16 @@ import Testing
             t = dt.to_pyarrow_table()
             print(json.dumps([dt.version(), t.num_rows, sum(1 for k in t.column("kind").to_pylist() if k == "new")]))
             """
-        #expect(try Python.json(probe, [dir.file("lake/events")]) as? [Int] == [0, 300_000, 0])
+        // Whichever moment the kill hit: the previous version whole, or the new one whole (it committed first).
+        let mid = try Python.json(probe, [table]) as? [Int]
+        #expect(mid == [0, 300_000, 0] || mid == [1, 200_000, 200_000], "\(String(describing: mid))")
+        let next = (mid?.first ?? 0) + 1
         #expect(try FerryBinary.run(["run", "--config", dir.file("lake.yaml")]).status == 0)
-        #expect(try Python.json(probe, [dir.file("lake/events")]) as? [Int] == [1, 200_000, 200_000])
+        #expect(try Python.json(probe, [table]) as? [Int] == [next, 200_000, 200_000])
         // The killed run's files and the replaced ones are unreferenced; with no retention vacuum removes them all.
         let vacuum = try FerryBinary.run(["vacuum", "--config", dir.file("lake.yaml"), "--retention-hours", "0"])
         #expect(vacuum.status == 0, "\(vacuum.stderr)")
         #expect(vacuum.stdout.contains("deleted"))
-        #expect(try Python.json(probe, [dir.file("lake/events")]) as? [Int] == [1, 200_000, 200_000])
+        #expect(try Python.json(probe, [table]) as? [Int] == [next, 200_000, 200_000])
     }
 }

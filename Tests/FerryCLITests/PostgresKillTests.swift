@@ -31,10 +31,20 @@ import Testing
         #expect(first.status == 0, "\(first.stderr)")
         try cluster.psql("DELETE FROM big WHERE id % 4 = 0; UPDATE big SET kind = 'new'", database: src)
 
+        // The kill comes once rows stream into the target: its COPY has processed some.
+        let copying = """
+            SELECT count(*) FROM pg_stat_progress_copy
+            WHERE datname = '\(dst)' AND command = 'COPY FROM' AND tuples_processed > 0
+            """
         let child = try FerryBinary.start(["run", "--config", dir.file("ferry.yaml")], environment: env)
-        Thread.sleep(forTimeInterval: 0.6)
+        let waited = Result {
+            try Wait.until("a COPY into \(dst) with rows processed (pg_stat_progress_copy)", timeout: 120) {
+                try cluster.psql(copying, database: dst).trimmingCharacters(in: .whitespacesAndNewlines) != "0"
+            }
+        }
         child.kill()
         #expect(child.wait() == 128 + SIGKILL, "the run ended before the kill; the test would prove nothing")
+        try waited.get()
         // Old table or new table, never a mix or an empty one.
         let mid = try cluster.psql("SELECT count(*), count(*) FILTER (WHERE kind = 'new') FROM big", database: dst)
             .trimmingCharacters(in: .whitespacesAndNewlines)

@@ -67,20 +67,22 @@ import Testing
 
         var store: StateStore { get throws { try StateStore(path: dir.file("state.db")) } }
 
-        func pipeline() throws -> CDCPipeline {
+        func pipeline(observer: (any ProgressObserver)? = nil) throws -> CDCPipeline {
             CDCPipeline(
                 source: PostgresChangeSource(
                     config: pg(srcDB), slotName: settings.slotName, publicationName: settings.publicationName),
                 destination: destination, recorder: try store,
-                settings: settings, force: true)
+                settings: settings, force: true, observer: observer)
         }
 
         func run(
-            _ tables: [TableSpec], follow: Bool = false, stop: StopSignal = StopSignal()
+            _ tables: [TableSpec], follow: Bool = false, stop: StopSignal = StopSignal(),
+            observer: (any ProgressObserver)? = nil
         ) async throws
             -> CDCResult
         {
-            let result = try await pipeline().run(tables: tables, follow: follow, stop: stop, runId: "test")
+            let result = try await pipeline(observer: observer).run(
+                tables: tables, follow: follow, stop: stop, runId: "test")
             if let error = result.error { Issue.record("cdc run failed: \(error)") }
             return result
         }
@@ -97,7 +99,8 @@ import Testing
                 try await body()
             } catch {
                 stop.stop()
-                _ = await followed
+                let result = await followed
+                if let failure = result.error { Issue.record("the follower failed: \(failure)") }
                 throw error
             }
             stop.stop()
@@ -106,7 +109,25 @@ import Testing
             return result
         }
 
-        func sql(_ text: String) throws { try cluster.psql(text, database: srcDB) }
+        @discardableResult
+        func sql(_ text: String) throws -> String { try cluster.psql(text, database: srcDB) }
+
+        /// Whether a stream is open on the pipeline's slot (a follower past its start).
+        var slotIsActive: Bool {
+            get throws {
+                try sql("SELECT active FROM pg_replication_slots WHERE slot_name = '\(slot)'")
+                    .trimmingCharacters(in: .whitespacesAndNewlines) == "t"
+            }
+        }
+
+        /// Waits until every table of `tables` in the target equals the source (a follower caught up).
+        func waitUntilTargetEqualsSource(_ tables: [String]) async throws {
+            try await Wait.until("the \(target) target to equal the source in \(tables)", timeout: 120, every: 0.2) {
+                try tables.allSatisfy { table in
+                    try targetContents(table) == contents(PostgresSource(config: pg(srcDB)), "public." + table)
+                }
+            }
+        }
 
         /// The SQLite target's indexes on `table` and whether each is unique (none for other targets).
         func sqliteIndexes(_ table: String) throws -> [String] {
@@ -225,11 +246,13 @@ import Testing
         #expect(first.outcomes.allSatisfy { $0.status == .succeeded })
         try env.expectTargetEqualsSource(["items", "docs", "tags"])
 
-        // The workload runs while a follower streams; a final run then catches up.
+        // The workload runs while a follower streams, which applies all of it; a final run then has nothing left.
         _ = try await env.whileFollowing(tables) {
-            try await Task.sleep(for: .milliseconds(300))
+            try await Wait.until("the follower to open its stream on slot \(env.slot)", timeout: 120, every: 0.05) {
+                try env.slotIsActive
+            }
             try Self.workload(env, omitting: omitting)
-            try await Task.sleep(for: .milliseconds(300))
+            try await env.waitUntilTargetEqualsSource(["items", "docs", "tags"])
         }
         let second = try await env.run(tables)
         #expect(second.outcomes.allSatisfy { $0.status == .succeeded })
@@ -502,12 +525,19 @@ import Testing
             INSERT INTO ledger SELECT g, g % 100, repeat('n', 200) FROM generate_series(1, 60000) g;
             """)
         let writer = WorkloadThread(env: env)
+        let load = LoadTimes()
         writer.start()
         defer { writer.stop() }
-        try await Task.sleep(for: .milliseconds(200))
-        _ = try await env.run(Self.specs(["ledger"]))
+        _ = try await env.run(Self.specs(["ledger"]), observer: load)
         writer.stop()
-        #expect(writer.transactions > 0, "no change was made during the load; the test would prove nothing")
+        #expect(writer.failures.isEmpty, "\(writer.failures)")
+        // Proof that changes overlapped the snapshot: transactions that began after the load started (so after
+        // the slot's snapshot was taken: they are not in it) and committed before its last row was written.
+        let (started, lastRow) = try #require(load.window, "the load reported no progress")
+        let overlapping = writer.committed.filter { $0.began > started && $0.committed < lastRow }.count
+        #expect(
+            overlapping > 0,
+            "none of \(writer.committed.count) transactions committed while the load ran; the test would prove nothing")
         _ = try await env.run(Self.specs(["ledger"]))
         try env.expectTargetEqualsSource(["ledger"])
     }
@@ -538,33 +568,70 @@ import Testing
     }
 }
 
+/// When a snapshot load started and when it wrote its last rows, as its progress reports say.
+final class LoadTimes: ProgressObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var started: Date?
+    private var lastRows: Date?
+
+    /// (load started, last rows written); nil until both happened.
+    var window: (Date, Date)? {
+        lock.withLock { started.flatMap { s in lastRows.map { (s, $0) } } }
+    }
+
+    func started(table: String, plan: TablePlan) { lock.withLock { started = started ?? Date() } }
+
+    /// The load reports bytes; the stream that follows it reports rows only.
+    func progress(table: String, rows: Int64, bytes: Int64) {
+        if bytes > 0 { lock.withLock { lastRows = Date() } }
+    }
+
+    func finished(_ outcome: TableOutcome) {}
+}
+
 /// Commits small transactions against `ledger` until stopped: inserts, updates and deletes.
 final class WorkloadThread: @unchecked Sendable {
+    /// A transaction that committed: it began no earlier than `began` and had committed by `committed`.
+    struct Commit {
+        var began: Date
+        var committed: Date
+    }
+
     let env: CDCTests.Env
     private let lock = NSLock()
     private var running = true
     private var thread: Thread?
-    private var done = 0
+    private var commits: [Commit] = []
     private let finished = DispatchSemaphore(value: 0)
 
     init(env: CDCTests.Env) { self.env = env }
 
-    var transactions: Int { lock.withLock { done } }
+    /// The transactions that committed (a failed one is not counted).
+    var committed: [Commit] { lock.withLock { commits } }
+    /// Why transactions failed.
+    var failures: [String] { lock.withLock { errors } }
+    private var errors: [String] = []
 
     func start() {
         let t = Thread { [self] in
             var i = 0
             while lock.withLock({ running }) {
                 i += 1
-                try? env.sql(
-                    """
-                    BEGIN;
-                    INSERT INTO ledger VALUES (\(100_000 + i), \(i), 'during load');
-                    UPDATE ledger SET amount = amount + 1 WHERE id = \(i * 7 % 60000 + 1);
-                    DELETE FROM ledger WHERE id = \(i * 13 % 60000 + 1);
-                    COMMIT;
-                    """)
-                lock.withLock { done += 1 }
+                let began = Date()
+                do {
+                    try env.sql(
+                        """
+                        BEGIN;
+                        INSERT INTO ledger VALUES (\(100_000 + i), \(i), 'during load');
+                        UPDATE ledger SET amount = amount + 1 WHERE id = \(i * 7 % 60000 + 1);
+                        DELETE FROM ledger WHERE id = \(i * 13 % 60000 + 1);
+                        COMMIT;
+                        """)
+                    let commit = Commit(began: began, committed: Date())
+                    lock.withLock { commits.append(commit) }
+                } catch {
+                    lock.withLock { errors.append("\(error)") }
+                }
             }
             finished.signal()
         }

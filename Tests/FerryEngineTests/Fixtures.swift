@@ -45,7 +45,10 @@ func deltaContents(_ path: String) throws -> [[String]] {
             cols = [[text(v, t.schema.field(i).type) for v in t.column(i).to_pylist()] for i in range(t.num_columns)]
             print(json.dumps(sorted([list(r) for r in zip(*cols)])))
             """, [path])
-    return (read as? [[String]]) ?? []
+    guard let rows = read as? [[String]] else {
+        throw Python.Failure(description: "the Delta table \(path) read as \(read), not a list of rows")
+    }
+    return rows
 }
 
 /// Asserts that the target table holds exactly the source table's rows.

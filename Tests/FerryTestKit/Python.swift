@@ -4,6 +4,8 @@ import Foundation
 public enum Python {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+
+        public init(description: String) { self.description = description }
     }
 
     /// The interpreter with the pinned readers: `FERRY_PYTHON` when set, else the checkout's `.venv` that

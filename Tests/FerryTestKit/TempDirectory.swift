@@ -77,8 +77,10 @@ public enum FerryBinary {
         try Subprocess.run([checked()] + args, environment: environment, clean: clean, cwd: currentDirectory)
     }
 
-    /// Starts `ferry args…` without waiting (for kill tests).
-    public static func start(_ args: [String], environment: [String: String] = [:]) throws -> Subprocess.Child {
-        try Subprocess.start([checked()] + args, environment: environment)
+    /// Starts `ferry args…` without waiting (for kill tests), its stderr to `stderr` (a log file to wait on).
+    public static func start(
+        _ args: [String], environment: [String: String] = [:], stderr: String = "/dev/null"
+    ) throws -> Subprocess.Child {
+        try Subprocess.start([checked()] + args, environment: environment, stderr: stderr)
     }
 }

@@ -124,7 +124,10 @@ func decodeFrame(_ bytes: [UInt8]) throws(FerryError) -> (ReplicationFrame, PgOu
                 b.char("n")
                 b.u16(0)
             })
-        guard case .relation(let pgClass) = catalog else { return }
+        guard case .relation(let pgClass) = catalog else {
+            Issue.record("not a relation: \(catalog)")
+            return
+        }
         #expect(pgClass.namespace == "pg_catalog")
     }
 

@@ -35,8 +35,18 @@ import Testing
         #expect(state.walStatus == "reserved")
         #expect(state.confirmedFlush == point)
         #expect(state.currentLSN >= point)
-        #expect(state.retainedBytes >= 0)
         #expect(try source.currentLSN() >= point)
+        // Nothing past the consistent point is confirmed: the slot keeps the WAL from its restart point on, and
+        // keeps more as more is written.
+        let restart = try #require(state.restartLSN)
+        #expect(restart <= point)
+        #expect(state.retainedBytes > 0, "the slot retains no WAL after the insert it was never confirmed past")
+        try db.sql(
+            "SET synchronous_commit = on; INSERT INTO t SELECT g, repeat('w', 100) FROM generate_series(3, 1000) g")
+        let later = try #require(try source.slotState())
+        #expect(later.restartLSN == restart)
+        #expect(
+            later.retainedBytes >= state.retainedBytes + 100_000, "\(state.retainedBytes) then \(later.retainedBytes)")
     }
 
     @Test func aTemporarySlotGetsItsOwnNameAndVanishesOnClose() throws {
@@ -49,12 +59,9 @@ import Testing
         #expect(try db.sql("SELECT temporary FROM pg_replication_slots WHERE slot_name = '\(name)'") == "t")
         #expect(try source.slotState() == nil)
         snapshot.close()
-        var left = "1"
-        for _ in 0..<50 where !left.isEmpty {
-            left = try db.sql("SELECT 1 FROM pg_replication_slots WHERE slot_name = '\(name)'")
-            if !left.isEmpty { usleep(100_000) }
+        try Wait.until("the temporary slot \(name) to vanish", timeout: 60, every: 0.05) {
+            try db.sql("SELECT 1 FROM pg_replication_slots WHERE slot_name = '\(name)'").isEmpty
         }
-        #expect(left.isEmpty)
     }
 
     @Test func aServerWithoutLogicalDecodingIsRefusedBeforeAnythingIsCreated() throws {

@@ -245,16 +245,16 @@ func replicatedDB(
             // Writes to an unpublished table move the WAL, never the stream; the status timer's keepalives do.
             try db.sql("INSERT INTO busy SELECT generate_series(1, 100)")
             let written = try #require(LSN(try db.sql("SELECT pg_current_wal_lsn()")))
-            let (walEnd, log) = try #require(try StreamLog.idle(stream, atLeast: written))
+            let (walEnd, log) = try #require(
+                try StreamLog.idle(stream, atLeast: written), "no idle event at or past \(written)")
             #expect(log.rows.isEmpty)
             try stream.confirm(walEnd)
             #expect(try db.waitForConfirmed(source, atLeast: walEnd) == walEnd)
 
-            // requestStatus makes the server answer at once, with an idle event even if nothing moved.
+            // requestStatus makes the server answer, with an idle event even if nothing moved. (How soon is the
+            // state machine's rule, tested without a server in ReplicationStatusStateMachineTests.)
             try stream.requestStatus()
-            let started = Date()
-            let (again, _) = try #require(try StreamLog.idle(stream, atLeast: walEnd, timeout: 4))
-            #expect(Date().timeIntervalSince(started) < 4)
+            let (again, _) = try #require(try StreamLog.idle(stream, atLeast: walEnd), "no idle event after a status")
             #expect(again >= walEnd)
         }
     }
@@ -263,14 +263,16 @@ func replicatedDB(
 extension PostgresChangeStreamTests {
     @Test func theServerNeverTimesTheStreamOutWhileItIsRead() throws {
         let (db, _) = try replicatedDB("CREATE TABLE t (id int PRIMARY KEY)", tables: ["t"])
-        // The server asks for a status update after half its timeout and drops the stream after all of it.
+        // The server asks for a status update after half its timeout and drops the stream after all of it: reading
+        // for well past the timeout, the stream is still open only if the reads answered. (When statuses go out is
+        // the state machine's rule, tested without a server in ReplicationStatusStateMachineTests.)
         var config = db.config
-        config.options = "-c wal_sender_timeout=3s"
+        config.options = "-c wal_sender_timeout=2s"
         let source = PostgresChangeSource(
             config: config, slotName: db.changeSource().slotName, publicationName: db.changeSource().publicationName)
         defer { try? source.dropSlotAndPublication() }
         try withStream(source) { stream in
-            let until = Date().addingTimeInterval(8)
+            let until = Date().addingTimeInterval(5)
             while Date() < until { _ = try stream.next(timeout: 1) }
             try db.sql("INSERT INTO t VALUES (1)")
             let log = try StreamLog.read(stream, commits: 1)
@@ -286,16 +288,19 @@ extension PostgresChangeStreamTests {
         defer { stream.close() }
         // Answering each keepalive with a position behind the server's makes it ping again at once (E.5): thousands
         // per second. Confirming each idle position is what a caller does; the server then pings only when the
-        // WAL moves.
-        let until = Date().addingTimeInterval(6)
-        var n = 0
-        while Date() < until {
-            n += 1
-            try db.sql("INSERT INTO busy VALUES (\(n))")
-            if case .idle(let walEnd)? = try stream.next(timeout: 0.2) { try stream.confirm(walEnd) }
+        // WAL moves: a few keepalives per write, however long the writes take. (Which keepalives are idle and
+        // answered is the state machine's rule, tested without a server in ReplicationStatusStateMachineTests.)
+        let n = 20
+        var idle = 0
+        for i in 1...n {
+            try db.sql("INSERT INTO busy VALUES (\(i))")
+            if case .idle(let walEnd)? = try stream.next(timeout: 0.2) {
+                idle += 1
+                try stream.confirm(walEnd)
+            }
         }
-        #expect(stream.keepalives > 0, "\(stream.keepalives) for \(n)")
-        #expect(stream.keepalives < 5 * n)
+        #expect(idle > 0, "no idle event in \(n) writes to an unpublished table")
+        #expect(stream.keepalives < 5 * n, "\(stream.keepalives) keepalives for \(n) writes")
     }
 }
 

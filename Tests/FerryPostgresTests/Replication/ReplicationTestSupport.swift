@@ -21,16 +21,22 @@ extension PGTestDB {
         return (LSN(parts[0]), parts.count > 1 && parts[1] == "t")
     }
 
-    /// Waits (up to 10 s) until the slot's confirmed_flush_lsn reaches `lsn`: the server applies status updates
-    /// asynchronously. Returns the last value seen.
+    /// Waits (up to 60 s) until the slot's confirmed_flush_lsn reaches `lsn`: the server applies status updates
+    /// asynchronously. Returns the last value seen; records an issue saying so when it never got there.
     @discardableResult
-    func waitForConfirmed(_ source: PostgresChangeSource, atLeast lsn: LSN) throws -> LSN? {
+    func waitForConfirmed(
+        _ source: PostgresChangeSource, atLeast lsn: LSN, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> LSN? {
         var seen: LSN?
-        for _ in 0..<100 {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
             seen = try slotRow(source)?.confirmed
             if let seen, seen >= lsn { return seen }
-            usleep(100_000)
+            usleep(50_000)
         }
+        Issue.record(
+            "slot \(source.slotName) stayed confirmed at \(seen.map { "\($0)" } ?? "nothing"), short of \(lsn), for 60 s",
+            sourceLocation: sourceLocation)
         return seen
     }
 }
@@ -72,8 +78,9 @@ struct StreamLog {
         return log
     }
 
-    /// Reads `stream` until an `.idle` event at or past `lsn` arrives; returns it (`nil` after `timeout` seconds).
-    static func idle(_ stream: any ChangeStream, atLeast lsn: LSN, timeout: Double = 20) throws -> (LSN, StreamLog)? {
+    /// Reads `stream` until an `.idle` event at or past `lsn` arrives; returns it (`nil` after `timeout` seconds,
+    /// which the caller's `#require` reports).
+    static func idle(_ stream: any ChangeStream, atLeast lsn: LSN, timeout: Double = 60) throws -> (LSN, StreamLog)? {
         var log = StreamLog()
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
