@@ -3,41 +3,85 @@ import FerryCore
 import FerryState
 import Foundation
 
-/// The cdc part of `ferry status`: the slot's state, position, lag and the WAL it keeps on the source.
-enum SlotStatus {
-    /// The section's lines; a slot that cannot be read is a line saying why, not an error.
-    static func render(_ pg: PostgresDatabase, settings: Settings, pipeline record: CDCPipelineRecord?) -> String {
+/// The cdc part of `ferry status`: the slot's state, position, lag and the WAL it keeps on the source; in `--json`
+/// it is each cdc table's `slot`.
+struct SlotStatus: Encodable {
+    var slot: String
+    var publication: String
+    /// Whether the slot exists on the source; absent when it could not be read (`error` says why).
+    var exists: Bool?
+    /// `reserved`, `extended`, `unreserved`, `lost`, or `INVALIDATED`.
+    var state: String?
+    var active: Bool?
+    var appliedThrough: String?
+    var confirmed: String?
+    var serverAt: String?
+    var lastCommitAt: Date?
+    var lagBytes: Int64?
+    var lagSeconds: Double?
+    var walRetainedBytes: Int64?
+    var maxRetainedWalBytes: Int64
+    /// Whether the state store knows the pipeline (a missing slot is then one to resynchronise).
+    var recorded: Bool
+    var error: String?
+
+    /// Asks the source about the slot; a failure is kept in `error`, never thrown, like a table `status` cannot read.
+    static func read(_ pg: PostgresDatabase, settings: Settings, pipeline record: CDCPipelineRecord?) -> SlotStatus {
         let cdc = pg.cdc
-        var lines = ["", "cdc slot \(cdc.slotName) (publication \(cdc.publicationName)):"]
+        var s = SlotStatus(
+            slot: cdc.slotName, publication: cdc.publicationName, maxRetainedWalBytes: cdc.maxRetainedWAL,
+            recorded: record != nil)
+        s.appliedThrough = record?.appliedThrough.map { "\($0)" }
+        s.lastCommitAt = record?.lastCommitAt
         do throws(FerryError) {
             guard let slot = try Wiring.changeSource(pg, settings: settings).slotState() else {
-                lines.append(
-                    "  the slot does not exist on the source"
-                        + (record == nil
-                            ? " yet; ferry run creates it" : "; resynchronise with ferry cleanup then ferry run"))
-                return lines.joined(separator: "\n")
+                s.exists = false
+                return s
             }
-            let confirmed = slot.confirmedFlush
-            let lagBytes = confirmed.map { Int64(bitPattern: slot.currentLSN.rawValue &- $0.rawValue) } ?? 0
+            s.exists = true
+            let lagBytes = slot.confirmedFlush.map { Int64(bitPattern: slot.currentLSN.rawValue &- $0.rawValue) } ?? 0
             var lagSeconds = 0.0
             if lagBytes > 0, let updated = record?.updatedAt { lagSeconds = Date().timeIntervalSince(updated) }
-            let state = slot.invalidated ? "INVALIDATED" : slot.walStatus ?? "-"
-            lines.append("  state:            \(state), \(slot.active ? "active" : "idle")")
-            let applied = record?.appliedThrough.map { "\($0)" } ?? "-"
-            lines.append(
-                "  applied through:  \(applied) (confirmed \(confirmed.map { "\($0)" } ?? "-"), "
-                    + "server at \(slot.currentLSN))")
-            lines.append("  last commit:      \(record?.lastCommitAt.map(ISO8601.string) ?? "-")")
-            lines.append("  lag:              \(Format.bytes(lagBytes)), \(String(format: "%.0f", lagSeconds)) s")
-            lines.append("  WAL retained:     \(Format.bytes(slot.retainedBytes))")
-            if slot.retainedBytes > cdc.maxRetainedWAL {
-                lines.append(
-                    "  warning: the slot keeps \(Format.bytes(slot.retainedBytes)) of WAL on the source, more than "
-                        + "cdc.max_retained_wal (\(Format.bytes(cdc.maxRetainedWAL))); run ferry run (or --follow) to "
-                        + "consume it, or ferry cleanup if the pipeline is abandoned")
-            }
+            s.state = slot.invalidated ? "INVALIDATED" : slot.walStatus
+            s.active = slot.active
+            s.confirmed = slot.confirmedFlush.map { "\($0)" }
+            s.serverAt = "\(slot.currentLSN)"
+            s.lagBytes = lagBytes
+            s.lagSeconds = lagSeconds
+            s.walRetainedBytes = slot.retainedBytes
         } catch {
-            lines.append("  cannot read the slot: \(error.message)")
+            s.error = error.message
+        }
+        return s
+    }
+
+    /// The section's lines in the text output.
+    var text: String {
+        var lines = ["", "cdc slot \(slot) (publication \(publication)):"]
+        if let error {
+            lines.append("  cannot read the slot: \(error)")
+            return lines.joined(separator: "\n")
+        }
+        guard exists == true else {
+            lines.append(
+                "  the slot does not exist on the source"
+                    + (recorded ? "; resynchronise with ferry cleanup then ferry run" : " yet; ferry run creates it"))
+            return lines.joined(separator: "\n")
+        }
+        let retained = walRetainedBytes ?? 0
+        lines.append("  state:            \(state ?? "-"), \(active == true ? "active" : "idle")")
+        lines.append(
+            "  applied through:  \(appliedThrough ?? "-") (confirmed \(confirmed ?? "-"), server at \(serverAt ?? "-"))"
+        )
+        lines.append("  last commit:      \(lastCommitAt.map(ISO8601.string) ?? "-")")
+        lines.append(
+            "  lag:              \(Format.bytes(lagBytes ?? 0)), \(String(format: "%.0f", lagSeconds ?? 0)) s")
+        lines.append("  WAL retained:     \(Format.bytes(retained))")
+        if retained > maxRetainedWalBytes {
+            lines.append(
+                "  warning: the slot keeps \(Format.bytes(retained)) of WAL on the source, more than "
+                    + "cdc.max_retained_wal (\(Format.bytes(maxRetainedWalBytes))); run ferry run (or --follow) to "
+                    + "consume it, or ferry cleanup if the pipeline is abandoned")
         }
         return lines.joined(separator: "\n")
     }

@@ -36,19 +36,23 @@ struct StatusCommand: ParsableCommand {
         let recorded = try readState { () throws(FerryError) in try RecordedState(store, specs: specs, config: config) }
         let source = Wiring.source(config.source, settings: config.settings)
         let destination = Wiring.destination(config.target, settings: config.settings, runStartedAt: 0)
+        var slot: SlotStatus?
+        if specs.contains(where: { $0.syncMode == .cdc }), case .postgres(let pg) = config.source {
+            slot = SlotStatus.read(pg, settings: config.settings, pipeline: recorded.pipeline)
+        }
         let statuses = specs.map { spec in
-            TableStatus.probe(
+            var s = TableStatus.probe(
                 spec, source: source, destination: destination, lastRun: recorded.lastRuns[spec.name.description],
                 position: recorded.positions[spec.name.description])
+            if spec.syncMode == .cdc { s.slot = slot }
+            return s
         }
         if json {
             JSONOutput.print(statuses)
             return
         }
         print(TableStatus.render(statuses))
-        if specs.contains(where: { $0.syncMode == .cdc }), case .postgres(let pg) = config.source {
-            print(SlotStatus.render(pg, settings: config.settings, pipeline: recorded.pipeline))
-        }
+        if let slot { print(slot.text) }
         for s in statuses { s.notes.forEach { print($0) } }
     }
 }

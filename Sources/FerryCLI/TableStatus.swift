@@ -23,6 +23,8 @@ struct TableStatus: Encodable {
     var problem: String?
     /// What the target or the CDC position adds (Delta version and files, applied LSN, …).
     var details: [Detail] = []
+    /// For cdc tables: the replication slot they share (the same for each).
+    var slot: SlotStatus?
 
     /// Counts rows on both sides and reads the watermark; a failure becomes `problem`, never an error, so one
     /// unreadable table does not hide the others.

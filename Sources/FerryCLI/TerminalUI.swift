@@ -10,8 +10,9 @@ final class TerminalProgress: ProgressObserver, @unchecked Sendable {
     let interactive: Bool
     let quiet: Bool
 
+    /// No progress line with `--log-format json`: stderr then carries only JSON lines, terminal or not.
     init(quiet: Bool = false) {
-        interactive = isatty(2) != 0
+        interactive = isatty(2) != 0 && LogSetup.format == .text
         self.quiet = quiet
     }
 

@@ -258,6 +258,9 @@ import Testing
         let status = try s.ferry(["status", "--json"])
         let tables = try Self.json(status.stdout) as? [[String: Any]]
         #expect(tables?.allSatisfy { ($0["watermark"] as? String)?.contains("/") == true } == true, "\(status.stdout)")
+        let slot = tables?.first?["slot"] as? [String: Any]
+        #expect(slot?["exists"] as? Bool == true && slot?["slot"] as? String == s.slot, "\(status.stdout)")
+        #expect(slot?["wal_retained_bytes"] is Int && slot?["lag_bytes"] is Int, "\(status.stdout)")
 
         let forced = try s.ferry(["cleanup", "--force", "--json"])
         #expect(forced.status == 0, "\(forced.stderr)")
