@@ -16,6 +16,21 @@ public enum ChangePosition: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The preamble of every `ChangeWriter.apply`: whether a change set at this position still needs applying to a
+    /// table whose stored position is `held` (`false`: it is already there, skip it), after checking that `schema`
+    /// has the key updates and deletes are applied by.
+    public func needsApplying(over held: LSN?, schema: TableSchema, table: String) throws(FerryError) -> Bool {
+        if let held, isHeld(by: held) { return false }
+        guard !schema.primaryKey.isEmpty else {
+            throw FerryError(
+                .schema,
+                "change streams need a primary key to apply updates and deletes; give the source table one, or name "
+                    + "it with primary_key: in the config (the source table then needs REPLICA IDENTITY FULL)",
+                table: table)
+        }
+        return true
+    }
+
     public var description: String {
         switch self {
         case .through(let end): "\(end)"

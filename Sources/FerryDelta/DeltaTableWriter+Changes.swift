@@ -28,15 +28,8 @@ extension DeltaTableWriter: ChangeWriter {
     ) throws(FerryError) -> Bool {
         let current = try loadSnapshot()
         let appId = Self.changeAppId(pipeline)
-        if let done = current?.transactionVersion(appId: appId),
-            position.isHeld(by: LSN(rawValue: UInt64(bitPattern: done)))
-        {
-            return false
-        }
-        guard !schema.primaryKey.isEmpty else {
-            throw FerryError(
-                .schema, "change streams need a primary key to apply updates and deletes", table: label)
-        }
+        let held = current?.transactionVersion(appId: appId).map { LSN(rawValue: UInt64(bitPattern: $0)) }
+        guard try position.needsApplying(over: held, schema: schema, table: label) else { return false }
         // Files carry every column of the table, so rows kept by a rewrite lose nothing.
         var columns = schema.columns
         var partitions = configuredPartitions

@@ -28,11 +28,8 @@ extension PostgresTableWriter: ChangeWriter {
     func apply(
         _ changes: ChangeSet, schema: TableSchema, at position: ChangePosition, pipeline: String
     ) throws(FerryError) -> Bool {
-        if let done = try appliedPosition(pipeline: pipeline), position.isHeld(by: done) { return false }
-        guard !schema.primaryKey.isEmpty else {
-            throw FerryError(
-                .schema, "change streams need a primary key to apply updates and deletes", table: label)
-        }
+        let held = try appliedPosition(pipeline: pipeline)
+        guard try position.needsApplying(over: held, schema: schema, table: label) else { return false }
         try conn.exec("BEGIN", context: "starting to apply changes to \(label)", table: label)
         do throws(FerryError) {
             guard try applyInTransaction(changes, schema: schema, position: position, pipeline: pipeline) else {

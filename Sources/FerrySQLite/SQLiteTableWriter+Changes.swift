@@ -20,11 +20,8 @@ extension SQLiteTableWriter: ChangeWriter {
     func apply(
         _ changes: ChangeSet, schema: TableSchema, at position: ChangePosition, pipeline: String
     ) throws(FerryError) -> Bool {
-        if let done = try appliedPosition(pipeline: pipeline), position.isHeld(by: done) { return false }
-        guard !schema.primaryKey.isEmpty else {
-            throw FerryError(
-                .schema, "change streams need a primary key to apply updates and deletes", table: tableLabel)
-        }
+        let held = try appliedPosition(pipeline: pipeline)
+        guard try position.needsApplying(over: held, schema: schema, table: tableLabel) else { return false }
         let existing = try existingSchema()
         var setup: [String] = []
         if let existing {
