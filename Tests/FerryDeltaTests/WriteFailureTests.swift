@@ -91,6 +91,39 @@ import Testing
         #expect(try partFiles(dir) == [damaged])
     }
 
+    @Test func aCommitIsCheckedAgainstTheSnapshotBeginReadAndLeavesNoFilesWhenItConflicts() throws {
+        let dir = TempDirectory("delta-fail")
+        let first = try writer(dir)
+        try first.begin(schema: Self.schema, mode: .append)
+        try first.write(Self.batch(0..<10, name: "old"))
+        _ = try first.commit()
+        first.close()
+        let before = try partFiles(dir)
+
+        let merge = try writer(dir)
+        defer { merge.close() }
+        try merge.begin(schema: Self.schema, mode: .upsert(key: ["id"]))
+        try merge.write(Self.batch(5..<15, name: "merged"))
+        // Another writer (another application) adds rows, and the merging writer reads the newer table before it
+        // commits.
+        let other = try writer(dir, options: DeltaWriteOptions(applicationId: "other"))
+        try other.begin(schema: Self.schema, mode: .append)
+        try other.write(Self.batch(20..<30, name: "other"))
+        _ = try other.commit()
+        other.close()
+        #expect(try merge.rowCount() == 20)
+        do throws(FerryError) {
+            _ = try merge.commit()
+            Issue.record("a merge planned before another writer's commit landed on top of it")
+        } catch {
+            #expect(error.isTransient, "\(error)")
+            #expect(error.message.contains("run again"), "\(error)")
+        }
+        // Left: the first file and the other writer's; the merge's own are gone.
+        let left = try partFiles(dir)
+        #expect(left.count == before.count + 1 && Set(before).isSubset(of: Set(left)), "\(left)")
+    }
+
     @Test func aTextKeySpellingTheOldNullStandInReplacesNeitherItselfNorTheNullKey() throws {
         let schema = TableSchema(columns: [
             Column(name: "code", type: .text), Column(name: "name", type: .text),
