@@ -457,13 +457,12 @@ import Testing
                         SELECT pg_current_wal_flush_lsn();
                         """, database: env.srcDB
                     ).trimmingCharacters(in: .whitespacesAndNewlines)))
-            var now = try confirmed()
+            var now = LSN.zero
             // Generous: the shared test cluster's slots decode every database's WAL, and other tests write a lot.
-            for _ in 0..<600 where now < written {
-                try await Task.sleep(for: .milliseconds(100))
+            try await Wait.until("the slot to be confirmed past \(written) (it stayed at \(now))", every: 0.1) {
                 now = try confirmed()
+                return now >= written
             }
-            #expect(now >= written, "the slot stayed at \(now), behind \(written)")
         }
         #expect(try contents(SQLiteSource(path: env.dir.file("copy.db")), "b").isEmpty)
     }
@@ -497,22 +496,20 @@ import Testing
         let env = try Env(.sqlite)
         try env.sql("CREATE TABLE a (id integer PRIMARY KEY, v text); INSERT INTO a VALUES (1, 'one');")
         _ = try await env.run(Self.specs(["a"]))
-        func waitForRows(_ n: Int) async throws -> Bool {
+        func waitForRows(_ n: Int, _ what: String) async throws {
             // Generous: after a reconnect the server decodes again from the slot's restart point, through the WAL
             // every other test of the shared cluster wrote meanwhile.
-            for _ in 0..<400 {
-                if try contents(SQLiteSource(path: env.dir.file("copy.db")), "a").count == n { return true }
-                try await Task.sleep(for: .milliseconds(150))
+            try await Wait.until("\(n) rows in the target: \(what)", every: 0.1) {
+                try contents(SQLiteSource(path: env.dir.file("copy.db")), "a").count == n
             }
-            return false
         }
         _ = try await env.whileFollowing(Self.specs(["a"])) {
             try env.sql("INSERT INTO a VALUES (2, 'two');")
-            #expect(try await waitForRows(2))
+            try await waitForRows(2, "the follower streaming an insert")
             try env.sql(
                 "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '\(env.slot)';")
             try env.sql("INSERT INTO a VALUES (3, 'three');")
-            #expect(try await waitForRows(3), "the follower did not come back after its connection was killed")
+            try await waitForRows(3, "the follower coming back after its connection was killed")
         }
         try env.expectTargetEqualsSource(["a"])
     }
