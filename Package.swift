@@ -88,7 +88,7 @@ let package = Package(
             name: "FerryCLI",
             dependencies: [
                 "FerryCore", "FerryConfig", "FerryEngine", "FerryPostgres", "FerrySQLite", "FerryState", "FerryDemo",
-                "FerryDelta", "Parquet", "DeltaLake", "CMemory",
+                "FerryDelta", "CMemory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

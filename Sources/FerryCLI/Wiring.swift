@@ -4,7 +4,6 @@ import FerryDelta
 import FerryPostgres
 import FerrySQLite
 import Foundation
-import Parquet
 
 /// Builds connectors from the config. The only place that knows every concrete connector.
 enum Wiring {
@@ -18,27 +17,21 @@ enum Wiring {
 
     /// `runStartedAt` (ms) versions the Delta `txn` of this run, so a retried commit is recognised.
     static func destination(
-        _ db: DatabaseConfig, settings: Settings, runStartedAt: Int64, tables: [TableSpec] = [], runId: String = ""
+        _ db: DatabaseConfig, settings: Settings, runStartedAt: Int64, tables: [TableSpec] = [], runId: String? = nil
     ) -> any Destination {
         switch db {
         case .sqlite(let path): return SQLiteDestination(path: path)
         case .postgres(let pg): return PostgresDestination(config: connection(pg, settings: settings))
         case .delta(let path, let compression, let deletionVectors):
-            let codec: Codec =
-                switch compression {
-                case "snappy": .snappy
-                case "gzip": .gzip
-                case "none": .uncompressed
-                default: .zstd()
-                }
             let partitions = Dictionary(
                 tables.filter { !$0.partitionBy.isEmpty }.map { ($0.targetName.name, $0.partitionBy) },
                 uniquingKeysWith: { a, _ in a })
+            var options = DeltaWriteOptions(
+                transactionVersion: runStartedAt, engineInfo: "ferry/\(Ferry.version)",
+                runId: runId ?? UUID().uuidString.lowercased(), deletionVectors: deletionVectors)
+            options.compression = compression
             return DeltaDestination(
-                root: path,
-                options: DeltaWriteOptions(
-                    codec: codec, transactionVersion: runStartedAt, engineInfo: "ferry/\(Ferry.version)",
-                    runId: runId.isEmpty ? UUID().uuidString.lowercased() : runId, deletionVectors: deletionVectors),
+                root: path, options: options,
                 partitions: partitions)
         }
     }

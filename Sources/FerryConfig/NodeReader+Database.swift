@@ -8,7 +8,7 @@ extension NodeReader {
 
     static let databaseTypes = ["postgres", "sqlite", "delta"]
     static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
-    static let compressions = ["zstd", "snappy", "gzip", "none"]
+    static let compressions = FileCompression.allCases.map(\.rawValue)
 
     func database(_ node: Node, role: String) throws(ConfigError) -> DatabaseConfig {
         let path = "databases.\(role)"
@@ -116,10 +116,10 @@ extension NodeReader {
         guard let p = m["path"] else {
             throw error(node, "\(path) (delta) needs a path: the directory of the lake")
         }
-        var compression = "zstd"
+        var compression = FileCompression.zstd
         if let c = m["compression"] {
             compression = try choice(c.value, at: "\(path).compression", among: Self.compressions) {
-                Self.compressions.contains($0) ? $0 : nil
+                FileCompression(rawValue: $0)
             }
         }
         var deletionVectors = true

@@ -6,7 +6,7 @@ public enum DatabaseConfig: Sendable, Hashable {
     case sqlite(path: String)
     /// A directory of Delta Lake tables (targets only); `compression` is zstd, snappy, gzip or none.
     /// `deletionVectors`: changes of cdc tables mark replaced rows in deletion vectors instead of rewriting files.
-    case delta(path: String, compression: String, deletionVectors: Bool = true)
+    case delta(path: String, compression: FileCompression, deletionVectors: Bool = true)
 
     public var kind: String {
         switch self {

@@ -5,6 +5,25 @@ public import Parquet
 /// Options for writing Delta tables.
 public struct DeltaWriteOptions: Sendable {
     public var codec: Codec
+    /// The configured compression (`compression:` on the delta database), as the codec of the data files.
+    public var compression: FileCompression {
+        get {
+            switch codec {
+            case .zstd: .zstd
+            case .snappy: .snappy
+            case .gzip: .gzip
+            case .uncompressed: .none
+            }
+        }
+        set {
+            switch newValue {
+            case .zstd: codec = .zstd()
+            case .snappy: codec = .snappy
+            case .gzip: codec = .gzip
+            case .none: codec = .uncompressed
+            }
+        }
+    }
     /// Data files are closed past this size.
     public var targetFileBytes: Int
     /// Row groups are the unit a merge reads, filters and rewrites, so their size bounds a merge's memory (two

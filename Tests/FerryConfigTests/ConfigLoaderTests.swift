@@ -67,10 +67,10 @@ import Testing
                 """
             ).target
         }
-        #expect(try target("") == .delta(path: "conf/lake", compression: "zstd", deletionVectors: true))
+        #expect(try target("") == .delta(path: "conf/lake", compression: .zstd, deletionVectors: true))
         #expect(
             try target(", deletion_vectors: false")
-                == .delta(path: "conf/lake", compression: "zstd", deletionVectors: false))
+                == .delta(path: "conf/lake", compression: .zstd, deletionVectors: false))
         let wrongType = failure(
             """
             databases:
