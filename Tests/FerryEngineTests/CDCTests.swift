@@ -67,6 +67,16 @@ import Testing
 
         var store: StateStore { get throws { try StateStore(path: dir.file("state.db")) } }
 
+        /// A run started in the state store, for the pipeline to record its table runs under.
+        func newRun() throws -> String {
+            let id = UUID().uuidString
+            try store.startRun(
+                RunRecord(
+                    id: id, operation: "run", configPath: "-", configHash: "-", startedAt: Date(), host: "test",
+                    user: "test", dryRun: false))
+            return id
+        }
+
         func pipeline(observer: (any ProgressObserver)? = nil) throws -> CDCPipeline {
             CDCPipeline(
                 source: PostgresChangeSource(
@@ -82,7 +92,7 @@ import Testing
             -> CDCResult
         {
             let result = try await pipeline(observer: observer).run(
-                tables: tables, follow: follow, stop: stop, runId: "test")
+                tables: tables, follow: follow, stop: stop, runId: newRun())
             if let error = result.error { Issue.record("cdc run failed: \(error)") }
             return result
         }
@@ -94,7 +104,8 @@ import Testing
         ) async throws -> CDCResult {
             let stop = StopSignal()
             let pipeline = try pipeline()
-            async let followed = pipeline.run(tables: tables, follow: true, stop: stop, runId: "test")
+            let runId = try newRun()
+            async let followed = pipeline.run(tables: tables, follow: true, stop: stop, runId: runId)
             do {
                 try await body()
             } catch {
@@ -419,7 +430,7 @@ import Testing
         try env.sql("SET synchronous_commit = on; INSERT INTO a VALUES (2, 'two');")
         try env.sql("SELECT pg_replication_slot_advance('\(env.slot)', pg_current_wal_flush_lsn());")
         var result = try await env.pipeline().run(
-            tables: Self.specs(["a"]), follow: false, stop: StopSignal(), runId: "test")
+            tables: Self.specs(["a"]), follow: false, stop: StopSignal(), runId: env.newRun())
         #expect(
             result.error?.message.contains("ahead") == true || result.error?.message.contains("is at") == true,
             "\(String(describing: result.error))")
@@ -428,7 +439,7 @@ import Testing
 
         try env.sql("SELECT pg_drop_replication_slot('\(env.slot)');")
         result = try await env.pipeline().run(
-            tables: Self.specs(["a"]), follow: false, stop: StopSignal(), runId: "test")
+            tables: Self.specs(["a"]), follow: false, stop: StopSignal(), runId: env.newRun())
         #expect(result.error?.message.contains("no longer exists") == true, "\(String(describing: result.error))")
         #expect(result.outcomes.allSatisfy { $0.status == .failed })
     }
@@ -485,7 +496,7 @@ import Testing
         try await state.write { try $0.execute(sql: "UPDATE cdc_pipelines SET system_id = '7123456789012345678'") }
         try env.sql("INSERT INTO a VALUES (2, 'two');")
         let result = try await env.pipeline().run(
-            tables: Self.specs(["a"]), follow: false, stop: StopSignal(), runId: "test")
+            tables: Self.specs(["a"]), follow: false, stop: StopSignal(), runId: env.newRun())
         #expect(
             result.error?.message.contains("another PostgreSQL cluster") == true, "\(String(describing: result.error))")
         #expect(result.error?.message.contains("ferry cleanup") == true)
