@@ -76,7 +76,7 @@ echo "   slots' restart_lsn: $(q src "SELECT string_agg(slot_name || ' ' || rest
 
 digest() { q src "SELECT count(*) || ' ' || sum(amount) || ' ' || sum(customer_id) FROM orders"; }
 delta_digest() {
-    python3 - "$WORK/lake/orders" <<'PY'
+    "$PY" - "$WORK/lake/orders" <<'PY'
 import sys
 from deltalake import DeltaTable, QueryBuilder
 # DataFusion applies deletion vectors (to_pyarrow_table refuses tables that have them).

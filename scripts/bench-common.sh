@@ -1,6 +1,9 @@
 # Shared by the benchmark scripts (sourced, not run): the release build, a throwaway PostgreSQL cluster, and the
 # 5-million-row `orders` table every benchmark measures on.
 
+# The test readers' Python (pyarrow, deltalake at the versions the tests pin), which scripts/bootstrap.sh creates.
+PY="$ROOT/.venv/bin/python"
+
 # Builds the release binary; sets FERRY.
 bench_build() {
     echo "== building ferry (release)"

@@ -14,9 +14,15 @@ ROWS="${1:-5000000}"
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 scripts/bootstrap.sh >/dev/null
-python3 -c "import connectorx" 2>/dev/null || python3 -m pip install -q connectorx 2>&1 | grep -v "Running pip as" || true
-python3 -c "import dlt, sqlalchemy, psycopg2" 2>/dev/null \
-    || python3 -m pip install -q "dlt[deltalake,filesystem]" sqlalchemy psycopg2-binary 2>&1 | grep -v "Running pip as" || true
+# The Python peers get a virtual environment of their own (.venv-bench): they pull in versions of pyarrow and
+# deltalake that the test readers in .venv are pinned against. A peer that cannot be installed is left out.
+PEERPY="$ROOT/.venv-bench/bin/python"
+[ -x "$PEERPY" ] || python3 -m venv "$ROOT/.venv-bench"
+"$PEERPY" -c "import connectorx, deltalake" 2>/dev/null \
+    || "$PEERPY" -m pip install -q --disable-pip-version-check connectorx deltalake pyarrow || true
+"$PEERPY" -c "import dlt, sqlalchemy, psycopg2" 2>/dev/null \
+    || "$PEERPY" -m pip install -q --disable-pip-version-check "dlt[deltalake,filesystem]" sqlalchemy psycopg2-binary \
+    || true
 
 source scripts/bench-common.sh
 bench_build
@@ -53,7 +59,7 @@ echo "== ferry: full_replace into Delta (zstd)"
 export SOURCE_DB_USER=bench
 FERRY_R=$(timed ferry "$FERRY" run --config "$WORK/ferry.yaml")
 FERRY_SIZE=$(du -sb "$WORK/lake/orders" | cut -f1)
-FERRY_ROWS=$(python3 -c "import sys; from deltalake import DeltaTable; print(DeltaTable(sys.argv[1]).to_pyarrow_dataset().count_rows())" "$WORK/lake/orders")
+FERRY_ROWS=$("$PY" -c "import sys; from deltalake import DeltaTable; print(DeltaTable(sys.argv[1]).to_pyarrow_dataset().count_rows())" "$WORK/lake/orders")
 
 URI="postgresql://bench@127.0.0.1:$PORT/src"
 cat > "$WORK/cx_delta.py" <<PY
@@ -76,16 +82,16 @@ p = dlt.pipeline(pipeline_name="bench", destination=dlt.destinations.filesystem(
 p.run(t, table_format="delta", write_disposition="replace")
 PY
 PEERS=()
-if python3 -c "import connectorx" 2>/dev/null; then
+if "$PEERPY" -c "import connectorx, deltalake" 2>/dev/null; then
     echo "== connectorx + deltalake"
-    PEERS+=("$(timed cx+deltalake python3 "$WORK/cx_delta.py" || echo "cx+deltalake - -")")
-    PEERS+=("$(timed cx+pyarrow-zstd python3 "$WORK/cx_parquet.py" || echo "cx+pyarrow-zstd - -")")
+    PEERS+=("$(timed cx+deltalake "$PEERPY" "$WORK/cx_delta.py" || echo "cx+deltalake - -")")
+    PEERS+=("$(timed cx+pyarrow-zstd "$PEERPY" "$WORK/cx_parquet.py" || echo "cx+pyarrow-zstd - -")")
     CX_PARQUET_SIZE=$(stat -c %s "$WORK/cx.parquet" 2>/dev/null || echo 0)
 fi
-if python3 -c "import dlt, connectorx, sqlalchemy, psycopg2" 2>/dev/null; then
+if "$PEERPY" -c "import dlt, connectorx, sqlalchemy, psycopg2" 2>/dev/null; then
     echo "== dlt sql_database (connectorx backend) -> delta"
     export RUNTIME__DLTHUB_TELEMETRY=false
-    PEERS+=("$(timed dlt-delta python3 "$WORK/dlt_delta.py" || echo "dlt-delta - -")")
+    PEERS+=("$(timed dlt-delta "$PEERPY" "$WORK/dlt_delta.py" || echo "dlt-delta - -")")
 fi
 
 read -r _ FLOOR_T _ <<<"$FLOOR"
