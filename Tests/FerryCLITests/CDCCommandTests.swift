@@ -101,8 +101,8 @@ import Testing
         }
         _ = try s.sql(script)
 
-        // The follower logs each batch it applied; the kill comes right after the first of the ~14 batches, while
-        // the rest of the backlog is still to apply.
+        // The follower logs each batch it applied; the kill comes right after the first of the backlog's batches
+        // (about 14 of up to 3,000 changes), while the rest are still to apply.
         let killedLog = s.dir.file("killed.log")
         let child = try FerryBinary.start(
             ["run", "--follow", "--config", s.config], environment: s.logging, stderr: killedLog)

@@ -247,8 +247,8 @@ import Testing
             "the write transaction ended before the kill; the test would prove nothing", sourceLocation: sourceLocation)
     }
 
-    /// The first load creates the table in its own transaction, so a kill leaves no table (not an empty one) and
-    /// the next run loads it whole.
+    /// A first load creates the table inside the load's transaction, so a kill leaves no table (not an empty one)
+    /// and the next run loads it whole.
     @Test(arguments: ["simple_copy", "staging_swap"])
     func killedFirstLoadIntoSQLiteLeavesNoTableAndTheNextRunEndsExact(strategy: String) throws {
         let dir = TempDirectory("ferry-cli")
