@@ -50,6 +50,17 @@ final class BatchApplier: @unchecked Sendable {
         return out
     }
 
+    /// Batches applied since the last call, in order, and whether the applier was idle (nothing waiting or being
+    /// applied) when they were taken: read under one lock, so an idle applier has nothing left uncollected.
+    func collectIfIdle() throws(FerryError) -> (batches: [CDCBatch], idle: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw failure }
+        let out = done
+        if !out.isEmpty { done = [] }
+        return (out, pending == nil && !inFlight)
+    }
+
     /// Whether nothing handed over is waiting or being applied (collected or not).
     var isIdle: Bool {
         condition.lock()

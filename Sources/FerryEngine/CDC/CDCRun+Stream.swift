@@ -36,12 +36,9 @@ extension CDCRun {
             let step = machine.nextStep(pending: batcher.pending, applying: !applier.isIdle, now: clock.now())
             guard case .read(let timeout, let gather) = step else { break streaming }
             let event = try stream.next(timeout: timeout, gather: gather)
-            // The applier's idleness is read before collecting, so that nothing it finished is left uncollected
-            // when the machine is told it is idle.
-            let idle = applier.isIdle
-            let done = try applier.collect()
+            var (done, idle) = try applier.collectIfIdle()
             var actions = machine.applied(done.map(\.end), applierIdle: idle, pending: batcher.pending)
-            try record(done, stream: stream)
+            if !done.isEmpty { try record(done, stream: stream) }
             try execute(actions, applier: applier, stream: stream)
             let now = clock.now()
             guard let event else {
@@ -54,19 +51,18 @@ extension CDCRun {
             switch event {
             case .commit(_, let end, _): kind = .commit(end: end)
             case .row: kind = .row
-            case .idle(let walEnd): kind = .idle(walEnd: walEnd)
+            case .idle(let walEnd):
+                kind = .idle(walEnd: walEnd)
+                // Whether the server's position may be confirmed depends on the applier being idle: what it
+                // finished since the collect above is recorded (and confirmed) first, so an idle position is never
+                // confirmed ahead of a batch's.
+                (done, idle) = try applier.collectIfIdle()
+                actions = machine.applied(done.map(\.end), applierIdle: idle, pending: batcher.pending)
+                if !done.isEmpty { try record(done, stream: stream) }
+                try execute(actions, applier: applier, stream: stream)
             default: kind = .other
             }
-            let applierIdle = applier.isIdle
-            if applierIdle {
-                // What the applier finished since the collect above is recorded (and confirmed) before the event
-                // is judged, so an idle position is never confirmed ahead of a batch's.
-                let finished = try applier.collect()
-                actions = machine.applied(finished.map(\.end), applierIdle: true, pending: batcher.pending)
-                try record(finished, stream: stream)
-                try execute(actions, applier: applier, stream: stream)
-            }
-            actions = machine.received(kind, pending: batcher.pending, applierIdle: applierIdle, now: now)
+            actions = machine.received(kind, pending: batcher.pending, applierIdle: idle, now: now)
             if try execute(actions, applier: applier, stream: stream) { break streaming }
         }
         try flush(applier)
