@@ -101,7 +101,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "FerryConfigTests", dependencies: ["FerryConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FerryConfigTests", dependencies: ["FerryConfig", "FerryTestKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FerryStateTests",
             dependencies: ["FerryState", "FerryTestKit", .product(name: "GRDB", package: "GRDB.swift")],

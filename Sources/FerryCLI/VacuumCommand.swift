@@ -61,7 +61,7 @@ struct VacuumCommand: ParsableCommand {
             throw FerryExit.usage
         }
         var reports: [Report] = []
-        let destination = DeltaDestination(root: root)
+        let destination = Wiring.lake(root)
         for spec in try selectTables(config, names: table) {
             do throws(FerryError) {
                 let result = try destination.vacuum(spec.targetName, retention: retentionHours * 3600, dryRun: dryRun)

@@ -36,6 +36,9 @@ enum Wiring {
         }
     }
 
+    /// The Delta tables under `root`, for maintenance (`ferry vacuum`): no run, so no txn version or run id.
+    static func lake(_ root: String) -> DeltaDestination { DeltaDestination(root: root) }
+
     /// The change stream of a PostgreSQL source (sync_mode cdc tables).
     static func changeSource(_ pg: PostgresDatabase, settings: Settings) -> any ChangeSource {
         PostgresChangeSource(

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct VacuumTests {
     func touch(_ path: String, age: TimeInterval) throws {
-        FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: path)
     }
 

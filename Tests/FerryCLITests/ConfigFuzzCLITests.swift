@@ -9,23 +9,6 @@ import Testing
 /// The loader itself is fuzzed 300 ways in FerryConfigTests/ConfigFuzzTests.swift; this is the smaller end-to-end
 /// check that nothing between the file and the exit status (the CLI's printing, the planner on a dry run) crashes.
 @Suite(.serialized) struct ConfigFuzzCLITests {
-    /// SplitMix64, as in ConfigFuzzTests: the same mutants on every run.
-    struct SplitMix64 {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
-
     static let seeds = [
         """
         databases:

@@ -44,7 +44,7 @@ import Testing
         }
         child.kill()
         #expect(child.wait() == 128 + SIGKILL, "the run ended before the kill; the test would prove nothing")
-        try waited.get()
+        _ = try waited.get()
         // Old table or new table, never a mix or an empty one.
         let mid = try cluster.psql("SELECT count(*), count(*) FILTER (WHERE kind = 'new') FROM big", database: dst)
             .trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,28 +1,12 @@
 import FerryConfig
 import FerryCore
+import FerryTestKit
 import Foundation
 import Testing
 
 /// A seeded, bounded fuzz of the config loader: valid configs, mutated 300 ways, must each load or be refused with
 /// one short line that names its place. Deterministic (SplitMix64 from a fixed seed), so a failure reproduces.
 @Suite struct ConfigFuzzTests {
-    /// SplitMix64: a tiny, well-mixed PRNG, so the mutants are the same on every machine and run.
-    struct SplitMix64 {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
-
     static let environment = ["SOURCE_DB_USER": "reader", "TARGET_DB_USER": "writer", "LAKE_USER": "lake"]
 
     /// Valid configs in block style, one `key: value` per line so mutations can aim at values.

@@ -206,53 +206,13 @@ public final class PostgresCluster: @unchecked Sendable {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs a command to completion with `posix_spawn` and a blocking `waitpid`.
-    ///
-    /// Not Foundation's `Process`: on Linux it learns of a child's exit through a dispatch worker, and with two
-    /// cores every worker may be blocked by tests waiting on children, which deadlocks. Output goes to files, not
-    /// pipes, so the server started by pg_ctl cannot hold our pipes open either.
+    /// Runs a command to completion (through `Subprocess`: `posix_spawn`, a blocking `waitpid`, output in files, so
+    /// the server started by pg_ctl cannot hold our pipes open), as `runAs` when given.
     private static func run(
         _ executable: String, _ args: [String], runAs: [String] = [], cwd: String? = nil
-    ) throws
-        -> Output
-    {
-        var argv = runAs + [executable] + args
-        if !executable.hasPrefix("/") { argv = runAs + ["/usr/bin/env", executable] + args }
+    ) throws -> Subprocess.Output {
+        let argv = runAs + (executable.hasPrefix("/") ? [executable] : ["/usr/bin/env", executable]) + args
         // The child must start in a directory it can read (initdb fails otherwise when run as postgres).
-        if let cwd { argv = ["/usr/bin/env", "-C", cwd] + argv }
-        let outPath = scratchDirectory + "ferry-cmd-\(UUID().uuidString).out"
-        let errPath = outPath + ".err"
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { for p in cArgs { free(p) } }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
-        guard spawned == 0 else {
-            throw Failure(description: "cannot run \(argv.joined(separator: " ")): error \(spawned)")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else { throw Failure(description: "waitpid failed: errno \(errno)") }
-        }
-        // WIFEXITED / WEXITSTATUS; a signal death is reported as 128 + signal.
-        let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return Output(status: code, stdout: stdout, stderr: stderr)
+        return try Subprocess.run(argv, cwd: cwd)
     }
 }

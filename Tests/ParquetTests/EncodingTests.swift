@@ -1,3 +1,4 @@
+import FerryTestKit
 import Testing
 
 @testable import Parquet

@@ -1,3 +1,4 @@
+import FerryTestKit
 import Parquet
 
 /// A table with every supported type, awkward values (extremes, NaN, -0.0, empty and non-ASCII strings), NULLs,

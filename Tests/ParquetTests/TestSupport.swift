@@ -40,20 +40,8 @@ func runPython(_ script: String, _ arguments: [String]) throws -> Any {
     return try JSONSerialization.jsonObject(with: stdout, options: [.fragmentsAllowed])
 }
 
-/// A deterministic pseudo-random generator (SplitMix64), so test data is the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
-}
+/// The seeded generator of test data (FerryTestKit's SplitMix64).
+typealias SeededGenerator = SplitMix64
 
 func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
     let digits = Array("0123456789abcdef".utf8)
