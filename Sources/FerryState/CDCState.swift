@@ -1,5 +1,5 @@
 public import FerryCore
-public import Foundation
+import Foundation
 import GRDB
 
 extension StateStore {

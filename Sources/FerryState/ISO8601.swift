@@ -1,4 +1,4 @@
-public import FerryCore
+import FerryCore
 public import Foundation
 
 /// ISO-8601 with milliseconds, UTC; sortable as text.

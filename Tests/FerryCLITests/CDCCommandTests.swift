@@ -113,7 +113,7 @@ import Testing
         }
         child.kill()
         #expect(child.wait() == 128 + SIGKILL, "the follower ended before the kill; the test would prove nothing")
-        try waited.get()
+        _ = try waited.get()
         let expected = try s.sql("SELECT count(*), sum(v), sum(length(coalesce(note, ''))) FROM events")
         #expect(try !Self.txnVersions(s.lake + "/events").isEmpty, "no batch was committed before the kill")
         #expect(
@@ -183,7 +183,7 @@ import Testing
         }
         child.kill()
         #expect(child.wait() == 128 + SIGKILL, "the follower ended before the kill; the test would prove nothing")
-        try waited.get()
+        _ = try waited.get()
         #expect(try commits() >= before + 2, "no part of the transaction was applied before the kill")
         let expected = try s.sql("SELECT count(*), sum(v), sum(length(coalesce(note, ''))) FROM events")
         #expect(try Self.deltaDigest(s.lake + "/events") != expected, "the kill came after the whole transaction")

@@ -241,7 +241,7 @@ import Testing
         #expect(
             child.wait() == 128 + SIGKILL, "the run ended before the kill; the test would prove nothing",
             sourceLocation: sourceLocation)
-        try waited.get()
+        _ = try waited.get()
         #expect(
             FileManager.default.fileExists(atPath: journal),
             "the write transaction ended before the kill; the test would prove nothing", sourceLocation: sourceLocation)
@@ -296,7 +296,7 @@ import Testing
         }
         child.kill()
         #expect(child.wait() == 128 + SIGKILL, "the run ended before the kill; the test would prove nothing")
-        try waited.get()
+        _ = try waited.get()
         let probe = """
             import sys, json
             from deltalake import DeltaTable
