@@ -90,11 +90,26 @@ extension DeltaTableWriter: ChangeWriter {
                 },
                 parameters: ["pipeline": .string(pipeline), "position": .string(position.description)])
             if !committed { files.deleteUncommitted(added, vectorFile: marked.vectorFile) }
-            if committed && options.deletionVectors { try compactIfDue() }
+            if committed && options.deletionVectors { compactAfterCommit(position) }
             return committed
         } catch {
             files.deleteUncommitted(added, vectorFile: marked.vectorFile)
             throw error
+        }
+    }
+
+    /// Combines small files after a batch committed. Housekeeping on top of a durable commit: its failure (a file
+    /// it cannot read, a conflicting writer) must neither fail the batch, whose position is in the log so a retry
+    /// would skip it, nor reach the cleanup of the batch's files, which the new version references. It is reported
+    /// and tried again after the next batch.
+    private func compactAfterCommit(_ position: ChangePosition) {
+        do throws(FerryError) {
+            _ = try compactIfDue()
+        } catch {
+            FileHandle.standardError.write(
+                Data(
+                    ("warning: table \(label): compacting after the batch at \(position) failed (the batch is "
+                        + "committed; the next batch tries again): \(error.message)\n").utf8))
         }
     }
 

@@ -154,6 +154,36 @@ import Testing
         #expect(out.rows.count == 12)
     }
 
+    @Test func aCompactionThatFailsAfterABatchCommittedLeavesTheBatchAndItsFilesInPlace() throws {
+        let dir = TempDirectory("delta-cdc")
+        let w = try writer(dir)
+        defer { w.close() }
+        // Nine batches of new keys: nine small files, one short of a compaction.
+        for n in 1...9 {
+            let set = fold([change(.insert, Int64(n), "row \(n)")])
+            #expect(try w.apply(set, schema: schema, position: LSN(rawValue: UInt64(n) << 32), pipeline: "p"))
+        }
+        // Damage one of them: the compaction after the tenth batch cannot read it.
+        let parts = try FileManager.default.contentsOfDirectory(atPath: dir.file("t")).filter {
+            $0.hasSuffix(".parquet")
+        }
+        let damaged = try #require(parts.sorted().first)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("t/" + damaged)))
+        try handle.truncate(atOffset: 8)
+        try handle.close()
+        // The tenth batch (a new key: nothing to read from the damaged file) commits; its compaction fails.
+        #expect(
+            try w.apply(
+                fold([change(.insert, 10, "row 10")]), schema: schema, position: LSN("A/0") ?? .zero, pipeline: "p"))
+        let snapshot = try DeltaTable(store: LocalLogStore(root: dir.file("t")), engineInfo: "test").snapshot()
+        #expect(snapshot.version == 9, "ten merges, no compaction")
+        #expect(snapshot.transactionVersion(appId: "ferry-cdc:p") == Int64(10 << 32))
+        for file in snapshot.files.values {
+            #expect(FileManager.default.fileExists(atPath: dir.file("t/" + file.path)), "\(file.path) is referenced")
+        }
+        #expect(try w.appliedPosition(pipeline: "p") == LSN("A/0"))
+    }
+
     @Test func newColumnsEvolveTheSchemaAndOldRowsReadNull() throws {
         let dir = TempDirectory("delta-cdc")
         let w = try writer(dir)
