@@ -142,7 +142,7 @@ extension CDCRun {
                 applied[table.key, default: 0] += table.count
                 pipeline.observer?.progress(table: table.label, rows: applied[table.key] ?? 0, bytes: 0)
             }
-            if let commitTime = batch.commitTime { lastCommitApplied = CDCBatch.date(micros: commitTime) }
+            if let commitTime = batch.commitTime { commitTimes[end] = CDCBatch.date(micros: commitTime) }
             guard !batch.tables.isEmpty else { continue }
             let now = (batch.appliedAt ?? clock.now()).timeIntervalSince1970 * 1000
             let lag = { (micros: Int64?) in micros.map { String(format: "%.0f", now - Double($0) / 1000) } ?? "-" }
@@ -161,7 +161,11 @@ extension CDCRun {
     private mutating func advance(to lsn: LSN, stream: any ChangeStream) throws(FerryError) {
         guard var current = record else { return }
         current.appliedThrough = lsn
-        if let lastCommitApplied { current.lastCommitAt = lastCommitApplied }
+        // The commit time of the latest batch this position covers; an idle position past them keeps it.
+        if let covered = commitTimes.keys.filter({ $0 <= lsn }).max(), let time = commitTimes[covered] {
+            current.lastCommitAt = time
+        }
+        commitTimes = commitTimes.filter { $0.key > lsn }
         current.updatedAt = clock.now()
         try pipeline.recorder.saveCDCPipeline(current)
         record = current

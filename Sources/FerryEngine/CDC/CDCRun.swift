@@ -20,8 +20,9 @@ struct CDCRun {
     var batcher = ChangeBatcher(tables: [])
     /// Source shapes read in this attempt (a table loaded and then streamed is described once).
     var schemas: [String: TableSchema] = [:]
-    /// Source commit time of the last transaction applied, recorded with the pipeline's next position.
-    var lastCommitApplied: Date?
+    /// Source commit time of each applied batch's last transaction, by the batch's end, until a confirmation of that
+    /// position records it with the pipeline (`advance`): each position is stored with its own batch's time.
+    var commitTimes: [LSN: Date] = [:]
 
     init(pipeline: CDCPipeline, specs: [TableSpec], follow: Bool, stop: StopSignal) {
         self.pipeline = pipeline
@@ -106,6 +107,7 @@ struct CDCRun {
     /// Checks the source and the slot, creates what is missing, loads tables that have no position yet.
     private mutating func prepare() throws(FerryError) {
         schemas = [:]
+        commitTimes = [:]
         let names = specs.map(\.name)
         try pipeline.source.checkReadiness(tables: names)
         for spec in specs {
