@@ -62,14 +62,17 @@ struct ReplicationRun {
             printError("error: \(error)")
             return FerryExit.stateStore
         }
-        if let error = result.finishError {
-            printError("warning: the run's end was not recorded: \(error.message)")
-        }
         report(result, runId: runId, started: started)
         for outcome in result.failed {
             printError("error: table \(outcome.table): \(outcome.error?.message ?? "failed")")
         }
-        return result.failed.isEmpty ? FerryExit.success : FerryExit.tableFailed
+        if !result.failed.isEmpty { return FerryExit.tableFailed }
+        if let error = result.finishError {
+            // Every table committed, but the store could not record the run's end: it would show as interrupted.
+            printError("error: the run's end was not recorded: \(error.message)")
+            return FerryExit.stateStore
+        }
+        return FerryExit.success
     }
 
     /// The run's result on stdout: the plans or the summary table, or one JSON document.
