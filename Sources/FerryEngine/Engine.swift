@@ -91,7 +91,7 @@ public struct Engine: Sendable {
                     metadata: [
                         "mode": "\(result.plan.modeChosen)", "rows": "\(result.rowsWritten)", "attempts": "\(attempt)",
                     ])
-                record(outcome, runId: runId)
+                outcome.recordError = record(outcome, runId: runId)
                 return outcome
             } catch {
                 if error.isTransient && attempt <= retry.maxRetries {
@@ -106,23 +106,26 @@ public struct Engine: Sendable {
                     continue
                 }
                 log.error("table failed", metadata: ["error": "\(error.message)"])
-                let outcome = TableOutcome(
+                var outcome = TableOutcome(
                     table: spec.name.description, syncMode: spec.syncMode, status: .failed, plan: nil,
                     error: error.forTable(spec.name.description), attempts: attempt, startedAt: started,
                     finishedAt: Date())
-                record(outcome, runId: runId)
+                outcome.recordError = record(outcome, runId: runId)
                 return outcome
             }
         }
     }
 
-    private func record(_ outcome: TableOutcome, runId: String) {
-        guard let recorder, !dryRun else { return }
-        do {
+    /// Records the table run; the error when the store could not take it (logged too).
+    private func record(_ outcome: TableOutcome, runId: String) -> FerryError? {
+        guard let recorder, !dryRun else { return nil }
+        do throws(FerryError) {
             try recorder.record(outcome.record(runId: runId))
+            return nil
         } catch {
             logger.error(
                 "could not record the table run", metadata: ["table": "\(outcome.table)", "error": "\(error)"])
+            return error
         }
     }
 }

@@ -45,6 +45,10 @@ public struct PipelineRun: Sendable {
         public var finishError: FerryError?
 
         public var failed: [TableOutcome] { outcomes.filter { $0.status == .failed } }
+
+        /// What the state store could not take: table runs, then the run's end. The data is committed; the audit
+        /// trail misses these.
+        public var recordErrors: [FerryError] { outcomes.compactMap(\.recordError) + (finishError.map { [$0] } ?? []) }
     }
 
     /// Records the start (throws when the store cannot be written: nothing has run then), runs `tables` (the cdc

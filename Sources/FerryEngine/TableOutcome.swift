@@ -22,6 +22,8 @@ public struct TableOutcome: Sendable {
     public var attempts: Int = 1
     public var startedAt: Date
     public var finishedAt: Date
+    /// The table ran, but its run could not be recorded in the state store (the audit trail misses it).
+    public var recordError: FerryError?
 
     public init(
         table: String, syncMode: SyncMode, status: Status, plan: TablePlan? = nil, rowsRead: Int64 = 0,

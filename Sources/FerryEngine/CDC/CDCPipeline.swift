@@ -68,16 +68,18 @@ public struct CDCPipeline: Sendable {
     /// Each table's part of run `runId` is recorded at the end.
     public func run(tables: [TableSpec], follow: Bool, stop: StopSignal, runId: String) async -> CDCResult {
         let pipeline = self
-        let result = await BlockingThread.run(name: "ferry-cdc") {
+        var result = await BlockingThread.run(name: "ferry-cdc") {
             var run = CDCRun(pipeline: pipeline, specs: tables, follow: follow, stop: stop)
             return run.execute()
         }
-        for outcome in result.outcomes {
+        for i in result.outcomes.indices {
+            let outcome = result.outcomes[i]
             do throws(FerryError) {
                 try recorder.record(outcome.record(runId: runId))
             } catch {
                 logger.error(
                     "could not record the table run", metadata: ["table": "\(outcome.table)", "error": "\(error)"])
+                result.outcomes[i].recordError = error
             }
         }
         return result
