@@ -22,6 +22,7 @@ struct Ferry: AsyncParsableCommand {
 
             Examples:
               ferry quickstart
+              ferry init --source postgres://db:5432/prod --output ferry.yaml
               ferry validate -c ferry.yaml --check-connections
               ferry run -c ferry.yaml --table orders --dry-run
               ferry status -c ferry.yaml --json
@@ -31,7 +32,8 @@ struct Ferry: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            QuickstartCommand.self, RunCommand.self, ValidateCommand.self, StatusCommand.self, HistoryCommand.self,
+            QuickstartCommand.self, InitCommand.self, RunCommand.self, ValidateCommand.self, StatusCommand.self,
+            HistoryCommand.self,
             VacuumCommand.self, CleanupCommand.self, SimulateCommand.self, VersionCommand.self,
         ]
     )

@@ -51,6 +51,19 @@ enum Wiring {
         PostgresSimulator(config: connection(pg, settings: settings))
     }
 
+    /// The catalog `ferry init` reads: PostgreSQL credentials from SOURCE_DB_USER / SOURCE_DB_PASSWORD (a user in
+    /// the URL wins), never from the command line's password.
+    static func catalog(_ source: InitEndpoint, environment: [String: String]) -> any SourceCatalog {
+        switch source {
+        case .sqlite(let path), .delta(let path): return SQLiteSourceCatalog(path: path)
+        case .postgres(let host, let port, let database, let user):
+            return PostgresSourceCatalog(
+                config: PostgresConnectionConfig(
+                    host: host, port: port, database: database, user: user ?? environment["SOURCE_DB_USER"],
+                    password: environment["SOURCE_DB_PASSWORD"]))
+        }
+    }
+
     static func connection(_ pg: PostgresDatabase, settings: Settings) -> PostgresConnectionConfig {
         PostgresConnectionConfig(
             host: pg.host, port: pg.port, database: pg.database, user: pg.user, password: pg.password,
