@@ -30,6 +30,7 @@ enum Wiring {
                 transactionVersion: runStartedAt, engineInfo: "ferry/\(Ferry.version)",
                 runId: runId ?? UUID().uuidString.lowercased(), deletionVectors: deletionVectors)
             options.compression = compression
+            options.warn = { printError("warning: " + $0) }
             return DeltaDestination(
                 root: path, options: options,
                 partitions: partitions)

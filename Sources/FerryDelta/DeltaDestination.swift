@@ -42,6 +42,10 @@ public struct DeltaWriteOptions: Sendable {
     /// deletion vector support (Spark/Delta 2.4+, delta-rs through DataFusion, DuckDB, Trino); `false` keeps
     /// copy-on-write tables that any Delta reader reads.
     public var deletionVectors: Bool
+    /// Where housekeeping that failed after a durable commit is reported (a checkpoint not written, a compaction not
+    /// done): the commit stands, so it is a warning, never an error. One line on standard error by default; the CLI
+    /// routes it through its own output, so `--log-format json` sees it as a JSON line.
+    public var warn: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
 
     public init(
         codec: Codec = .zstd(), targetFileBytes: Int = 128 << 20, rowGroupBytes: Int = 32 << 20,

@@ -106,10 +106,9 @@ extension DeltaTableWriter: ChangeWriter {
         do throws(FerryError) {
             _ = try compactIfDue()
         } catch {
-            FileHandle.standardError.write(
-                Data(
-                    ("warning: table \(label): compacting after the batch at \(position) failed (the batch is "
-                        + "committed; the next batch tries again): \(error.message)\n").utf8))
+            options.warn(
+                "table \(label): compacting after the batch at \(position) failed (the batch is committed; the next "
+                    + "batch tries again): \(error.message)")
         }
     }
 

@@ -21,7 +21,9 @@ final class DeltaTableWriter: TableWriter {
     private var session: WriteSession?
 
     init(path: String, label: String, options: DeltaWriteOptions, partitionBy: [String] = []) {
-        let table = DeltaTable(store: LocalLogStore(root: path), engineInfo: options.engineInfo)
+        var table = DeltaTable(store: LocalLogStore(root: path), engineInfo: options.engineInfo)
+        let warn = options.warn
+        table.onCheckpointFailure = { error in warn("\(error)") }
         self.table = table
         self.files = DeltaTableFiles(path: path, label: label, options: options, store: table.store)
         self.configuredPartitions = partitionBy
