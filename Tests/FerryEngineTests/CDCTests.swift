@@ -510,7 +510,7 @@ import Testing
         func waitForRows(_ n: Int, _ what: String) async throws {
             // Generous: after a reconnect the server decodes again from the slot's restart point, through the WAL
             // every other test of the shared cluster wrote meanwhile.
-            try await Wait.until("\(n) rows in the target: \(what)", every: 0.1) {
+            try await Wait.until("\(n) rows in the target: \(what)", timeout: 180, every: 0.1) {
                 try contents(SQLiteSource(path: env.dir.file("copy.db")), "a").count == n
             }
         }
