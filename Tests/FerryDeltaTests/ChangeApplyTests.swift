@@ -163,11 +163,10 @@ import Testing
             let set = fold([change(.insert, Int64(n), "row \(n)")])
             #expect(try w.apply(set, schema: schema, position: LSN(rawValue: UInt64(n) << 32), pipeline: "p"))
         }
-        // Damage one of them: the compaction after the tenth batch cannot read it.
-        let parts = try FileManager.default.contentsOfDirectory(atPath: dir.file("t")).filter {
-            $0.hasSuffix(".parquet")
-        }
-        let damaged = try #require(parts.sorted().first)
+        // Damage the first batch's file: later batches have indexed its keys, so the tenth batch does not read it
+        // (the ninth batch's file would be read to index it), but the compaction after the tenth batch must.
+        let first = try DeltaTable(store: LocalLogStore(root: dir.file("t")), engineInfo: "test").snapshot(version: 0)
+        let damaged = try #require(first.files.values.first?.path)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("t/" + damaged)))
         try handle.truncate(atOffset: 8)
         try handle.close()
