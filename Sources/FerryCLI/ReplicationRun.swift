@@ -12,6 +12,8 @@ struct ReplicationRun {
     var tables: [TableSpec]
     var dryRun: Bool
     var force: Bool
+    /// `--force` itself: also applies schema changes that may lose data.
+    var forceSchemaChanges = false
     var follow = false
     /// What the run is recorded as: `replication` (every selected table), `cdc` or `quickstart`.
     var operation: String
@@ -47,7 +49,7 @@ struct ReplicationRun {
                 tables: config.tables, runId: runId),
             recorder: store,
             workers: config.settings.workers, retry: RetryPolicy(maxRetries: config.settings.maxRetries),
-            dryRun: dryRun, force: force, confirmation: TerminalConfirmation(),
+            dryRun: dryRun, force: force, forceSchemaChanges: forceSchemaChanges, confirmation: TerminalConfirmation(),
             observer: TerminalProgress(quiet: dryRun), logger: logger)
         let stop = StopSignal()
         let signals = follow ? SignalTrap(stop: stop) : nil

@@ -69,7 +69,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let code = await ReplicationRun(
             config: config, tables: tables, dryRun: dryRun || config.settings.dryRun,
-            force: force || !config.settings.confirm, follow: follow, operation: operation.rawValue, json: json
+            force: force || !config.settings.confirm, forceSchemaChanges: force, follow: follow,
+            operation: operation.rawValue, json: json
         ).execute()
         if code != FerryExit.success { throw code }
     }

@@ -88,6 +88,7 @@ extension NodeReader {
         if let n = m["partition_by"] { spec.partitionBy = try columnList(n.value, at: "\(path).partition_by") }
         if let n = m["deletes"] { spec.deletes = try choice(n.value, at: "\(path).deletes", as: DeleteMode.self) }
         if let n = m["metadata_columns"] { spec.metadataColumns = try bool(n.value, at: "\(path).metadata_columns") }
+        if let n = m["schema_sync"] { spec.schemaSync = try bool(n.value, at: "\(path).schema_sync") }
     }
 
     /// The keys a table's sync mode needs, and those it cannot take.

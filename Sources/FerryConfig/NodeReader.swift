@@ -26,7 +26,7 @@ struct NodeReader {
     static let tableKeys = [
         "name", "target_table", "sync_mode", "strategy", "truncate_target", "incremental_column",
         "incremental_type", "date_buffer_days", "fallback_to_full", "batch_size", "row_limit", "primary_key",
-        "partition_by", "deletes", "metadata_columns",
+        "partition_by", "deletes", "metadata_columns", "schema_sync",
     ]
     static let settingsKeys = [
         "default_batch_size", "connection_timeout", "command_timeout", "max_retries", "workers", "dry_run",

@@ -57,6 +57,10 @@ public struct TableSpec: Sendable, Hashable {
     public var deletes: DeleteMode = .hard
     /// CDC: add `_ferry_lsn` and `_ferry_synced_at` to the target.
     public var metadataColumns = false
+    /// Between two databases of the same kind (PostgreSQL -> PostgreSQL): create the target with the source's own
+    /// definition (types, defaults, constraints, indexes, partitions) and keep it in sync on later runs, the rows
+    /// passed through in the database's own COPY format. Off: the target gets Ferry's portable mapping.
+    public var schemaSync = true
 
     public init(
         name: TableName,

@@ -1,13 +1,13 @@
 import FerryCore
 import Foundation
 
-/// A bounded hand-off of batches from the reader thread to the writer thread.
+/// A bounded hand-off of batches (or native row chunks) from the reader thread to the writer thread.
 ///
 /// Bounded so memory stays at a few batches whatever the table size: a reader that gets ahead blocks until the
 /// writer catches up. Either side can fail it, which wakes the other.
-final class BatchQueue: @unchecked Sendable {
+final class BoundedQueue<Element: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var items: [RecordBatch] = []
+    private var items: [Element] = []
     private let capacity: Int
     private var finished = false
     private var failure: FerryError?
@@ -18,7 +18,7 @@ final class BatchQueue: @unchecked Sendable {
     }
 
     /// Blocks while the queue is full; throws when the consumer gave up.
-    func put(_ batch: RecordBatch) throws(FerryError) {
+    func put(_ batch: Element) throws(FerryError) {
         condition.lock()
         defer { condition.unlock() }
         while items.count >= capacity && !cancelled { condition.wait() }
@@ -46,7 +46,7 @@ final class BatchQueue: @unchecked Sendable {
     }
 
     /// The next batch, or `nil` at the end; throws the producer's error.
-    func take() throws(FerryError) -> RecordBatch? {
+    func take() throws(FerryError) -> Element? {
         condition.lock()
         defer { condition.unlock() }
         while items.isEmpty && !finished { condition.wait() }
@@ -59,3 +59,6 @@ final class BatchQueue: @unchecked Sendable {
         return nil
     }
 }
+
+/// The queue between a table's reader and writer threads.
+typealias BatchQueue = BoundedQueue<RecordBatch>

@@ -13,6 +13,9 @@ public struct Engine: Sendable {
     public var retry: RetryPolicy
     public var dryRun: Bool
     public var force: Bool
+    /// Schema changes that may lose data (a narrowed type, a dropped column holding values) are applied; only an
+    /// explicit `--force` sets it (`confirm: false` in the config does not).
+    public var forceSchemaChanges: Bool
     public var confirmation: (any ReplaceConfirmation)?
     public var observer: (any ProgressObserver)?
     public var logger: Logger
@@ -20,7 +23,8 @@ public struct Engine: Sendable {
     public init(
         source: any Source, destination: any Destination, recorder: (any RunRecorder)?, workers: Int,
         retry: RetryPolicy,
-        dryRun: Bool = false, force: Bool = false, confirmation: (any ReplaceConfirmation)? = nil,
+        dryRun: Bool = false, force: Bool = false, forceSchemaChanges: Bool = false,
+        confirmation: (any ReplaceConfirmation)? = nil,
         observer: (any ProgressObserver)? = nil, logger: Logger = Logger(label: "ferry")
     ) {
         self.source = source
@@ -30,6 +34,7 @@ public struct Engine: Sendable {
         self.retry = retry
         self.dryRun = dryRun
         self.force = force
+        self.forceSchemaChanges = forceSchemaChanges
         self.confirmation = confirmation
         self.observer = observer
         self.logger = logger
@@ -54,7 +59,42 @@ public struct Engine: Sendable {
                 if next < tables.count { launch() }
             }
         }
-        return outcomes.compactMap { $0 }
+        var done = outcomes.compactMap { $0 }
+        if !dryRun { await restoreConstraints(tables: tables, outcomes: &done) }
+        return done
+    }
+
+    /// Once every table has committed: the destination adds back the constraints between tables that the loads
+    /// set aside (foreign keys). One it cannot add (the data violates it) fails the table it belongs to.
+    func restoreConstraints(tables: [TableSpec], outcomes: inout [TableOutcome]) async {
+        guard let destination = destination as? any ConstraintRestoringDestination else { return }
+        let result = await BlockingThread.run(name: "ferry-constraints") {
+            () -> Swift.Result<[FerryError], FerryError> in
+            do throws(FerryError) {
+                return .success(try destination.restoreConstraints())
+            } catch {
+                return .failure(error)
+            }
+        }
+        let failures: [FerryError]
+        switch result {
+        case .success(let list): failures = list
+        case .failure(let error): failures = [error]
+        }
+        for failure in failures {
+            logger.error("constraint not restored", metadata: ["error": "\(failure)"])
+            let owner = tables.firstIndex { spec in
+                failure.table.map { spec.targetName.description == $0 || "\(spec.targetName)" == $0 } ?? false
+            }
+            let index = owner.flatMap { i in outcomes.firstIndex { $0.table == tables[i].name.description } }
+            if let index {
+                outcomes[index].status = .failed
+                outcomes[index].error = failure
+            } else if let first = outcomes.indices.first {
+                outcomes[first].status = .failed
+                outcomes[first].error = failure
+            }
+        }
     }
 
     /// Runs one table with retries, records it, and reports it.
@@ -76,7 +116,7 @@ public struct Engine: Sendable {
             attempt += 1
             let runner = TableRunner(
                 spec: spec, source: source, destination: destination, dryRun: dryRun, force: force,
-                confirmation: confirmation, observer: observer)
+                forceSchemaChanges: forceSchemaChanges, confirmation: confirmation, observer: observer)
             do {
                 let result = try runner.run()
                 var outcome = TableOutcome(

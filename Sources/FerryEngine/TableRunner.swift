@@ -12,6 +12,7 @@ struct TableRunner {
     let destination: any Destination
     let dryRun: Bool
     let force: Bool
+    var forceSchemaChanges = false
     let confirmation: (any ReplaceConfirmation)?
     let observer: (any ProgressObserver)?
 
@@ -38,13 +39,16 @@ struct TableRunner {
         let existing = try writer.existingSchema()
         let targetRows = existing == nil ? 0 : try writer.rowCount()
         let loads = try planner.loads(targetExists: existing != nil, targetRows: targetRows)
-        let context = Context(planner: planner, schema: schema, existing: existing, targetRows: targetRows)
+        var context = Context(planner: planner, schema: schema, existing: existing, targetRows: targetRows)
+        context.native = try nativeCopy(reader, writer)
         do {
-            return try execute(plan(loads.first, context, reader, writer), schema: schema, reader, writer)
+            return try execute(
+                plan(loads.first, context, reader, writer), schema: schema, native: context.native, reader, writer)
         } catch {
             guard case .full = loads.fallback, planner.fallsBack(after: error) else { throw error }
             let fallback = TablePlanner.Load.full(label: planner.fallbackLabel(after: error))
-            return try execute(plan(fallback, context, reader, writer), schema: schema, reader, writer)
+            return try execute(
+                plan(fallback, context, reader, writer), schema: schema, native: context.native, reader, writer)
         }
     }
 
@@ -54,6 +58,26 @@ struct TableRunner {
         var schema: TableSchema
         var existing: TableSchema?
         var targetRows: Int64
+        /// Set when the table is copied with its own definition, rows undecoded (same kind of database).
+        var native: NativeCopy?
+    }
+
+    /// A copy between two databases of the same kind: the reader's definition and rows, the writer's native side.
+    struct NativeCopy {
+        var reader: any NativeTableReader
+        var writer: any NativeTableWriter
+        var definition: NativeTableDefinition
+    }
+
+    /// The native copy, when both sides offer one of the same dialect and the table asks for nothing only the
+    /// typed path does (CDC's change stream, soft deletes, metadata columns) and `schema_sync` is on.
+    private func nativeCopy(_ reader: any TableReader, _ writer: any TableWriter) throws(FerryError) -> NativeCopy? {
+        guard spec.schemaSync, spec.syncMode != .cdc, spec.deletes == .hard, !spec.metadataColumns,
+            let nativeReader = reader as? any NativeTableReader, let nativeWriter = writer as? any NativeTableWriter
+        else { return nil }
+        let definition = try nativeReader.nativeDefinition()
+        guard nativeWriter.acceptsNative(definition) else { return nil }
+        return NativeCopy(reader: nativeReader, writer: nativeWriter, definition: definition)
     }
 
     /// The facts `load` needs (the target's watermark, the source's row count), read, then planned.
@@ -65,6 +89,13 @@ struct TableRunner {
             watermark = try writer.maxValue(of: column.name, type: column.type)
         }
         let filter = try c.planner.write(load, schema: c.schema, watermark: watermark).filter
+        let force = forceSchemaChanges
+        if let native = c.native {
+            return try c.planner.plan(
+                load, schema: c.schema, watermark: watermark, sourceRows: try reader.count(filter: filter),
+                targetRows: c.targetRows, describeRead: { native.reader.describeNativeRead(filter: $0, limit: $1) },
+                describeWrite: { native.writer.describeNativeWrite(native.definition, mode: $1, force: force) })
+        }
         return try c.planner.plan(
             load, schema: c.schema, watermark: watermark, sourceRows: try reader.count(filter: filter),
             targetRows: c.targetRows, describeRead: { reader.describeRead(filter: $0, limit: $1) },
@@ -72,7 +103,8 @@ struct TableRunner {
     }
 
     private func execute(
-        _ plan: TablePlan, schema: TableSchema, _ reader: any TableReader, _ writer: any TableWriter
+        _ plan: TablePlan, schema: TableSchema, native: NativeCopy?, _ reader: any TableReader,
+        _ writer: any TableWriter
     ) throws(FerryError) -> Result {
         var result = Result(plan: plan)
         observer?.started(table: label, plan: plan)
@@ -87,9 +119,18 @@ struct TableRunner {
                     table: label)
             }
         }
-        try writer.begin(schema: schema, mode: plan.writeMode)
+        if let native {
+            try native.writer.beginNative(native.definition, mode: plan.writeMode, force: forceSchemaChanges)
+        } else {
+            try writer.begin(schema: schema, mode: plan.writeMode)
+        }
         do throws(FerryError) {
-            let (read, bytes) = try pump(plan: plan, reader: reader, writer: writer)
+            let (read, bytes) =
+                if let native {
+                    try pumpNative(plan: plan, native: native)
+                } else {
+                    try pump(plan: plan, reader: reader, writer: writer)
+                }
             result.rowsRead = read
             result.bytes = bytes
             if spec.rowLimit == nil && read != plan.expectedRows {
@@ -153,6 +194,53 @@ struct TableRunner {
         readerThread.join()
         return (rows, bytes)
     }
+}
+
+extension TableRunner {
+    /// Chunks of this size (whole rows) cross from the reader thread to the writer thread in a native copy.
+    static let nativeChunkBytes = 1 << 20
+
+    /// Like `pump`, for a native copy: the source's COPY stream in chunks of whole rows, four chunks in flight.
+    fileprivate func pumpNative(plan: TablePlan, native: NativeCopy) throws(FerryError) -> (Int64, Int64) {
+        let queue = BoundedQueue<NativeRows>(capacity: 4)
+        let spec = self.spec
+        let box = ReaderBox(native.reader)
+        let counted = CountBox()
+        let readerThread = BlockingThread.start(name: "ferry-read-\(label)") {
+            do throws(FerryError) {
+                guard let reader = box.reader as? any NativeTableReader else { return queue.finish() }
+                counted.rows = try reader.readNative(
+                    filter: plan.filter, limit: spec.rowLimit, chunkBytes: Self.nativeChunkBytes
+                ) { (rows: NativeRows) throws(FerryError) in
+                    try queue.put(rows)
+                }
+                queue.finish()
+            } catch {
+                queue.finish(error: error)
+            }
+        }
+        var bytes: Int64 = 0
+        var messages: Int64 = 0
+        do throws(FerryError) {
+            while let rows = try queue.take() {
+                try native.writer.writeNative(rows)
+                bytes += Int64(rows.bytes.count)
+                messages += Int64(rows.rows)
+                observer?.progress(table: label, rows: messages, bytes: bytes)
+            }
+        } catch {
+            queue.cancel()
+            readerThread.join()
+            throw error
+        }
+        readerThread.join()
+        return (counted.rows, bytes)
+    }
+}
+
+/// The row count the reader thread's COPY ended with, read by the writer thread after the join.
+private final class CountBox: @unchecked Sendable {
+    var rows: Int64 = 0
 }
 
 /// Moves a reader to the reading thread; the writer thread does not touch it until the reader thread is joined.

@@ -138,10 +138,11 @@ public final class PGConnection {
 
     /// Hands each CopyData message (one row, A.1) to `body` without copying it, then checks how the COPY ended:
     /// a server error mid-COPY (timeout, cancel) throws here. If `body` throws, the COPY is cancelled and drained
-    /// so the connection stays usable, and the error is rethrown.
+    /// so the connection stays usable, and the error is rethrown. Returns the rows the server sent (`COPY n`).
+    @discardableResult
     func readCopyData(
         context: String, table: String?, _ body: (UnsafeRawBufferPointer) throws(FerryError) -> Void
-    ) throws(FerryError) {
+    ) throws(FerryError) -> Int64? {
         let c = try handle(context, table: table)
         while true {
             var buffer: UnsafeMutablePointer<CChar>? = nil
@@ -156,8 +157,7 @@ public final class PGConnection {
                 }
                 PQfreemem(buffer)
             } else if n == -1 {
-                try drainResults(c, context: context, table: table)
-                return
+                return try drainResults(c, context: context, table: table)
             } else {
                 let error = connectionError(context: context, table: table)
                 _ = try? drainResults(c, context: context, table: table)

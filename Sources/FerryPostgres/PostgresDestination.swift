@@ -29,8 +29,10 @@ final class PostgresTableWriter: TableWriter {
     let table: TableName
     private var plan: PostgresWritePlan?
     private var encoder: BinaryCopyEncoder?
-    private var copying = false
+    var copying = false
     private var rowsWritten: Int64 = 0
+    /// The write `beginNative` started (a PostgreSQL -> PostgreSQL copy), finished by `commit`.
+    var nativePlan: PostgresNativeWritePlan?
 
     init(conn: PGConnection, table: TableName) {
         self.conn = conn
@@ -187,6 +189,7 @@ final class PostgresTableWriter: TableWriter {
     }
 
     func commit() throws(FerryError) -> Int64 {
+        if nativePlan != nil { return try commitNative() }
         guard copying, var encoder, let plan else {
             throw FerryError(.integrity, "commit without begin", table: label)
         }
@@ -219,16 +222,17 @@ final class PostgresTableWriter: TableWriter {
         if conn.isOpen && conn.inTransaction {
             _ = try? conn.exec("ROLLBACK", context: "rolling back \(label)", table: label)
         }
-        if let staging = plan?.staging, conn.isOpen, let schema = table.schema {
+        if let staging = plan?.staging ?? nativePlan?.staging, conn.isOpen, let schema = table.schema {
             _ = try? conn.exec(
                 "DROP TABLE IF EXISTS \(PostgresSQL.quoteIdent(schema)).\(PostgresSQL.quoteIdent(staging))",
                 context: "dropping the staging table of \(label)", table: label)
         }
         plan = nil
+        nativePlan = nil
     }
 
     func close() {
-        if plan != nil { abort() }
+        if plan != nil || nativePlan != nil { abort() }
         conn.close()
     }
 }

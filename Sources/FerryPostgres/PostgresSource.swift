@@ -51,9 +51,11 @@ public struct PostgresSource: Source {
 
 /// One table read in one snapshot. Used by one thread at a time (see `PGConnection`).
 final class PostgresTableReader: TableReader {
-    private let conn: PGConnection
-    private let info: PGTableInfo
+    let conn: PGConnection
+    let info: PGTableInfo
     let schema: TableSchema
+    /// The table's own definition, read in the snapshot the first time a native copy asks for it.
+    var definition: PostgresTableDefinition?
 
     init(conn: PGConnection, info: PGTableInfo) {
         self.conn = conn
@@ -61,7 +63,7 @@ final class PostgresTableReader: TableReader {
         self.schema = info.schema
     }
 
-    private var label: String { info.label }
+    var label: String { info.label }
 
     /// Columns Ferry cannot decode in binary are converted to text by the server, through the type's output
     /// function (`format('%s', …)`), which is the form `psql` shows; a plain `::text` cast differs for some types
@@ -73,7 +75,7 @@ final class PostgresTableReader: TableReader {
         }.joined(separator: ", ")
     }
 
-    private func filterColumn(_ filter: RowFilter) throws(FerryError) -> PGColumnInfo {
+    func filterColumn(_ filter: RowFilter) throws(FerryError) -> PGColumnInfo {
         guard let column = info.column(named: filter.column) else {
             throw FerryError(
                 .schema,
@@ -85,7 +87,7 @@ final class PostgresTableReader: TableReader {
     }
 
     /// `"col" > <bound>::<type>`: the bound is cast to the column's own type so the comparison is exact.
-    private func condition(_ filter: RowFilter, column: PGColumnInfo, bound: String) -> String {
+    func condition(_ filter: RowFilter, column: PGColumnInfo, bound: String) -> String {
         "\(PostgresSQL.quoteIdent(column.name)) \(filter.comparison.rawValue) \(bound)::\(column.formatType)"
     }
 

@@ -84,6 +84,18 @@ public final class PostgresCluster: @unchecked Sendable {
         return result.stdout
     }
 
+    /// Runs `pg_dump` on `database` with `arguments` (e.g. `--schema-only`); returns the dump, throwing with
+    /// pg_dump's stderr on failure.
+    public func pgDump(_ database: String, _ arguments: [String]) throws -> String {
+        let result = try Self.run(
+            Self.binary("pg_dump", in: binDir),
+            ["-h", host, "-p", String(port), "-U", superuser, "-d", database] + arguments)
+        guard result.status == 0 else {
+            throw Failure(description: "pg_dump failed (\(result.status)) in \(database): \(result.stderr)")
+        }
+        return result.stdout
+    }
+
     // MARK: Startup and shutdown
 
     private static func start(walLevel: String, shared: Bool) throws -> PostgresCluster {

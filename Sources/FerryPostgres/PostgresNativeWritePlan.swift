@@ -1,0 +1,281 @@
+import FerryCore
+
+/// The SQL of one PostgreSQL -> PostgreSQL write, worked out before anything runs so a dry run prints exactly what
+/// a run executes: `types` (its own short transaction: schemas, extensions, user-defined types, new enum labels,
+/// committed before the load so the load can use them), `prepare` (the target created, synced or staged), the
+/// COPY, and `finish` (constraints and indexes built, swap, sequences, foreign keys set aside, COMMIT).
+struct PostgresNativeWritePlan {
+    var types: [String] = []
+    var prepare: [String] = []
+    var copySQL: String
+    var finish: [String] = []
+    /// The staging table (staging_swap), dropped when the write is abandoned.
+    var staging: String?
+    /// Schema changes that would lose data; the write refuses them unless forced.
+    var lossy: [String] = []
+
+    var statements: [String] { types + prepare + [copySQL] + finish }
+}
+
+/// Plans a write of `source` (the source's definition) into `target` (the target table as it is now, `nil` when
+/// missing) with `mode`.
+struct PostgresNativeWritePlanner {
+    let source: PostgresTableDefinition
+    let schema: String
+    let name: String
+    let target: PostgresTableDefinition?
+    /// The target's user-defined types of the same names as the source's, `nil` where missing.
+    let targetTypes: [String: PostgresTypeDefinition]
+    let mode: WriteMode
+    let force: Bool
+    /// Whether foreign keys of other tables reference the target, or the target has its own.
+    let targetHasForeignKeys: Bool
+    let holdsValues: (String) throws(FerryError) -> Bool
+
+    static let pendingTable = "_ferry_pending_constraints"
+    static let tempTable = "__ferry_load"
+
+    private func q(_ s: String) -> String { PostgresSQL.quoteIdent(s) }
+    private var qualified: String { q(schema) + "." + q(name) }
+    private var label: String { "\(schema).\(name)" }
+    private var pending: String { q(schema) + "." + q(Self.pendingTable) }
+    private var usesForeignKeys: Bool { !source.foreignKeys.isEmpty || targetHasForeignKeys }
+
+    func plan() throws(FerryError) -> PostgresNativeWritePlan {
+        var plan: PostgresNativeWritePlan
+        let partitioned = source.partitionKey != nil || target?.partitionKey != nil
+        if case .replace(.stagingSwap) = mode, target != nil, !partitioned {
+            plan = try stagingSwapPlan()
+        } else {
+            plan = try transactionalPlan()
+        }
+        plan.types = try typeStatements()
+        return plan
+    }
+
+    private var copyColumns: String { source.copiedColumns.map { q($0.name) }.joined(separator: ", ") }
+
+    private func copySQL(into table: String) -> String {
+        "COPY \(table) (\(copyColumns)) FROM STDIN" + (source.binaryCopy ? " (FORMAT binary)" : "")
+    }
+
+    /// Schemas, extensions and types, created or brought in line, under an advisory lock so tables loading at the
+    /// same time do not create the same type twice.
+    private func typeStatements() throws(FerryError) -> [String] {
+        var out = ["BEGIN", "SELECT pg_catalog.pg_advisory_xact_lock(\(Self.schemaLock))"]
+        var schemas = [schema]
+        for t in source.types where !schemas.contains(t.schema) { schemas.append(t.schema) }
+        for p in source.partitionTree where !schemas.contains(p.schema) { schemas.append(p.schema) }
+        for e in source.extensions where !schemas.contains(e.schema) { schemas.append(e.schema) }
+        for s in schemas {
+            out.append(
+                Self.unless(
+                    "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = \(PostgresSQL.literal(s))",
+                    ["CREATE SCHEMA \(q(s))"]))
+        }
+        for e in source.extensions {
+            out.append(
+                Self.unless(
+                    "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = \(PostgresSQL.literal(e.name))",
+                    ["CREATE EXTENSION \(q(e.name)) SCHEMA \(q(e.schema))"]))
+        }
+        for t in source.types {
+            guard let have = targetTypes[t.label] else {
+                out.append(
+                    Self.unless(
+                        "SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+                            + "WHERE n.nspname = \(PostgresSQL.literal(t.schema)) "
+                            + "AND t.typname = \(PostgresSQL.literal(t.name))",
+                        t.createStatements(literal: PostgresSQL.literal)))
+                continue
+            }
+            guard let changes = t.alterations(from: have, literal: PostgresSQL.literal) else {
+                throw FerryError(
+                    .schema,
+                    "type \(t.label) differs between the source and the target (\(label) uses it); make the target's "
+                        + "the same (or drop it so Ferry creates it) and run again",
+                    table: label)
+            }
+            out += changes
+        }
+        if usesForeignKeys {
+            out.append(
+                Self.unless(
+                    "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE n.nspname = \(PostgresSQL.literal(schema)) "
+                        + "AND c.relname = \(PostgresSQL.literal(Self.pendingTable))",
+                    [
+                        "CREATE TABLE \(pending) (table_schema text NOT NULL, table_name text NOT NULL, "
+                            + "name text NOT NULL, definition text NOT NULL, "
+                            + "PRIMARY KEY (table_schema, table_name, name))"
+                    ]))
+        }
+        out.append("COMMIT")
+        return out
+    }
+
+    /// Runs `statements` unless `query` finds a row. The check reads the catalog with the statement's own snapshot,
+    /// so it sees what a table that held the schema lock before committed (`IF NOT EXISTS` may not, and fails with
+    /// a duplicate key when two tables create the same schema at once).
+    static func unless(_ query: String, _ statements: [String]) -> String {
+        "DO $ferry$ BEGIN IF NOT EXISTS (\(query)) THEN "
+            + statements.map { "EXECUTE \(PostgresSQL.literal($0));" }.joined(separator: " ") + " END IF; END $ferry$"
+    }
+
+    /// A constant key for `pg_advisory_xact_lock`: Ferry's schema changes take turns.
+    static let schemaLock: Int64 = 0x4665_7272_7953_6368
+
+    // MARK: Foreign keys
+
+    /// Sets aside (in `pending`, in the same transaction) and drops every foreign key that references the target
+    /// or belongs to it, so the load can replace rows other tables reference; `restoreConstraints` adds them back.
+    private func detachForeignKeys() -> [String] {
+        guard target != nil, usesForeignKeys else { return [] }
+        let regclass = PostgresSQL.literal(qualified) + "::pg_catalog.regclass"
+        return [
+            // Every table a foreign key joins to the target is locked first, in name order, so loads of related
+            // tables at the same time wait for each other instead of deadlocking.
+            """
+            DO $ferry$ DECLARE r record; BEGIN
+            FOR r IN SELECT t FROM (
+                       SELECT \(regclass) AS t
+                       UNION SELECT con.conrelid::pg_catalog.regclass FROM pg_catalog.pg_constraint con
+                             WHERE con.contype = 'f' AND con.confrelid = \(regclass)
+                       UNION SELECT con.confrelid::pg_catalog.regclass FROM pg_catalog.pg_constraint con
+                             WHERE con.contype = 'f' AND con.conrelid = \(regclass)) x
+                     ORDER BY t::text LOOP
+              EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', r.t);
+            END LOOP; END $ferry$
+            """,
+            """
+            INSERT INTO \(pending) (table_schema, table_name, name, definition)
+            SELECT n.nspname, c.relname, con.conname, pg_catalog.pg_get_constraintdef(con.oid)
+            FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE con.contype = 'f' AND con.conparentid = 0 AND con.confrelid = \(regclass)
+              AND con.conrelid <> \(regclass)
+            ON CONFLICT DO NOTHING
+            """,
+            """
+            DO $ferry$ DECLARE r record; BEGIN
+            FOR r IN SELECT con.conrelid::pg_catalog.regclass AS t, con.conname FROM pg_catalog.pg_constraint con
+                     WHERE con.contype = 'f' AND con.conparentid = 0
+                       AND (con.confrelid = \(regclass) OR con.conrelid = \(regclass)) LOOP
+              EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', r.t, r.conname);
+            END LOOP; END $ferry$
+            """,
+        ]
+    }
+
+    /// The source's foreign keys of the target, to add once every table has loaded (replacing what was set aside
+    /// for the target's own).
+    private func registerForeignKeys(_ keys: [PostgresTableDefinition.Constraint], replacingOwn: Bool) -> [String] {
+        guard usesForeignKeys, replacingOwn || !keys.isEmpty else { return [] }
+        var out: [String] = []
+        if replacingOwn {
+            out.append(
+                "DELETE FROM \(pending) WHERE table_schema = \(PostgresSQL.literal(schema)) "
+                    + "AND table_name = \(PostgresSQL.literal(name))")
+        }
+        for fk in keys {
+            out.append(
+                "INSERT INTO \(pending) (table_schema, table_name, name, definition) VALUES ("
+                    + [schema, name, fk.name, fk.definition].map(PostgresSQL.literal).joined(separator: ", ")
+                    + ") ON CONFLICT (table_schema, table_name, name) DO UPDATE SET definition = EXCLUDED.definition")
+        }
+        return out
+    }
+
+    // MARK: Plans
+
+    private func transactionalPlan() throws(FerryError) -> PostgresNativeWritePlan {
+        let ddl = PostgresTableDDL(definition: source, schema: schema, name: name)
+        var prepare = ["BEGIN"]
+        var finish: [String] = []
+        var lossy: [String] = []
+        var replacing = false
+        if case .replace = mode { replacing = true }
+        var foreignKeys = source.foreignKeys
+        if let target {
+            if replacing {
+                prepare += detachForeignKeys()
+                prepare.append("TRUNCATE \(qualified)")
+            }
+            let sync = try PostgresSchemaSync(source: source, target: target, holdsValues: holdsValues)
+                .plan(force: force, includeForeignKeys: !replacing)
+            prepare += sync.statements
+            lossy = sync.lossy
+            if !replacing { foreignKeys = sync.foreignKeys }
+            for partition in source.partitions
+            where !target.partitions.contains(where: { $0.definition.name == partition.definition.name }) {
+                var one = source
+                one.partitions = [partition]
+                prepare += PostgresTableDDL(definition: one, schema: schema, name: name).createPartitions()
+            }
+        } else {
+            prepare += ddl.createSerialSequences()
+            prepare.append(ddl.createTable())
+            prepare += ddl.createPartitions()
+            prepare += ddl.comments()
+            finish += try ddl.buildConstraintsAndIndexes()
+            finish += ddl.replicaIdentity()
+        }
+        let copyInto: String
+        if case .upsert(let key) = mode {
+            let temp = "pg_temp." + q(Self.tempTable)
+            prepare.append("CREATE TEMP TABLE \(q(Self.tempTable)) (LIKE \(qualified)) ON COMMIT DROP")
+            copyInto = temp
+            finish.append(
+                PostgresWritePlanner.insertSQL(
+                    into: qualified, columns: copyColumns, select: copyColumns, from: temp, upsertKey: key,
+                    updating: source.copiedColumns.map(\.name)))
+        } else {
+            copyInto = qualified
+        }
+        if target == nil { finish += ddl.sequenceOwnershipAndValues() } else { finish += sequenceValues(ddl) }
+        finish += registerForeignKeys(foreignKeys, replacingOwn: replacing || target == nil)
+        finish.append("COMMIT")
+        var plan = PostgresNativeWritePlan(copySQL: copySQL(into: copyInto))
+        plan.prepare = prepare
+        plan.finish = finish
+        plan.lossy = lossy
+        return plan
+    }
+
+    /// Only the `setval`s: an existing target's sequences already belong to their columns.
+    private func sequenceValues(_ ddl: PostgresTableDDL) -> [String] {
+        ddl.sequenceOwnershipAndValues().filter { !$0.hasPrefix("ALTER SEQUENCE") }
+    }
+
+    private func stagingSwapPlan() throws(FerryError) -> PostgresNativeWritePlan {
+        guard let target else { return try transactionalPlan() }
+        let stagingName = PostgresWritePlanner.stagingName(name)
+        let staging = PostgresTableDDL.staging(source, schema: schema, name: stagingName)
+        var final = staging
+        final = PostgresTableDDL(definition: source, schema: schema, name: name, provisional: staging.provisional)
+        // The swap replaces the table whole, so only changes that lose data matter here.
+        let sync = try PostgresSchemaSync(source: source, target: target, holdsValues: holdsValues)
+            .plan(force: true, includeForeignKeys: false)
+        var plan = PostgresNativeWritePlan(copySQL: copySQL(into: staging.qualified), staging: stagingName)
+        plan.lossy = sync.lossy
+        plan.prepare = ["DROP TABLE IF EXISTS \(staging.qualified)"] + staging.createSerialSequences() + [
+            staging.createTable()
+        ] + staging.comments()
+        // Constraints and indexes are built on the staging table outside any transaction: the old table stays
+        // readable meanwhile; the swap transaction then only renames.
+        plan.finish = try staging.buildConstraintsAndIndexes()
+        plan.finish.append("BEGIN")
+        plan.finish += detachForeignKeys()
+        for s in target.sequences where !s.identity {
+            plan.finish.append("ALTER SEQUENCE \(s.qualified) OWNED BY NONE")
+        }
+        plan.finish.append("DROP TABLE \(qualified)")
+        plan.finish.append("ALTER TABLE \(staging.qualified) RENAME TO \(q(name))")
+        plan.finish += final.renames()
+        plan.finish += final.replicaIdentity()
+        plan.finish += final.sequenceOwnershipAndValues()
+        plan.finish += registerForeignKeys(source.foreignKeys, replacingOwn: true)
+        plan.finish.append("COMMIT")
+        return plan
+    }
+}
