@@ -242,6 +242,9 @@ struct CDCRun {
         for spec in tables {
             var full = spec
             full.syncMode = .fullReplace
+            // The change appliers write the shape the stream carries (no generated columns, Ferry's types), so
+            // the snapshot load does not copy the source's own definition.
+            full.schemaSync = false
             let runner = TableRunner(
                 spec: full, source: source, destination: pipeline.destination, dryRun: false, force: pipeline.force,
                 confirmation: pipeline.confirmation, observer: pipeline.observer)
