@@ -20,9 +20,11 @@ struct PostgresDefinitionReader {
     /// First OID of user-created objects (`FirstNormalObjectId`): below it, OIDs are the same in every database.
     static let firstUserOID: UInt32 = 16384
 
-    static func read(_ conn: PGConnection, schema: String, name: String) throws(FerryError) -> PostgresTableDefinition? {
+    static func read(_ conn: PGConnection, schema: String, name: String) throws(FerryError) -> PostgresTableDefinition?
+    {
         let reader = PostgresDefinitionReader(conn: conn, label: "\(schema).\(name)")
-        let saved = try conn.exec("SELECT current_setting('search_path')", context: reader.context, table: reader.label)
+        let saved =
+            try conn.exec("SELECT current_setting('search_path')", context: reader.context, table: reader.label)
             .scalar ?? "\"$user\", public"
         try conn.exec(
             "SELECT pg_catalog.set_config('search_path', 'pg_catalog', true)", context: reader.context,
@@ -76,7 +78,8 @@ struct PostgresDefinitionReader {
         var binary = true
         let columns = try self.columns(o, typeOIDs: &typeOIDs, binary: &binary)
         var definition = PostgresTableDefinition(
-            schema: schema, name: name, printedName: printed, columns: columns, constraints: try constraints(o), indexes: try indexes(o),
+            schema: schema, name: name, printedName: printed, columns: columns, constraints: try constraints(o),
+            indexes: try indexes(o),
             sequences: try sequences(o), partitionKey: r[3], partitions: [], comment: r[1],
             replicaIdentity: r[2] ?? "d", replicaIdentityIndex: r[4], types: [], extensions: [], binaryCopy: binary)
         if r[0] == "p" {
@@ -134,8 +137,7 @@ struct PostgresDefinitionReader {
                 PostgresTableDefinition.Column(
                     name: name, type: type, collation: row[2], notNull: row[3] == "t", defaultExpression: row[4],
                     identity: row[5], generatedExpression: row[6], comment: row[7]))
-            if let typeOID = row[8].flatMap({ UInt32($0) }), typeOID >= Self.firstUserOID, !typeOIDs.contains(typeOID)
-            {
+            if let typeOID = row[8].flatMap({ UInt32($0) }), typeOID >= Self.firstUserOID, !typeOIDs.contains(typeOID) {
                 typeOIDs.append(typeOID)
             }
             if row[9] != "t" { binary = false }
@@ -220,7 +222,8 @@ struct PostgresDefinitionReader {
 
     /// Appends the user-defined type `oid` (after the types it depends on) or its extension.
     func collectType(
-        _ oid: UInt32, into types: inout [PostgresTypeDefinition], extensions: inout [PostgresTableDefinition.Extension], seen: inout Set<UInt32>
+        _ oid: UInt32, into types: inout [PostgresTypeDefinition],
+        extensions: inout [PostgresTableDefinition.Extension], seen: inout Set<UInt32>
     ) throws(FerryError) {
         guard oid >= Self.firstUserOID, !seen.contains(oid) else { return }
         seen.insert(oid)
@@ -273,9 +276,10 @@ struct PostgresDefinitionReader {
                 guard row.count == 2, let n = row[0], let d = row[1] else { return nil }
                 return PostgresTypeDefinition.DomainCheck(name: n, definition: d)
             }
-            let defaultExpression = try rows(
-                "SELECT pg_catalog.pg_get_expr(typdefaultbin, 0) FROM pg_catalog.pg_type WHERE oid = $1", [o]
-            ).first?.first ?? nil
+            let defaultExpression =
+                try rows(
+                    "SELECT pg_catalog.pg_get_expr(typdefaultbin, 0) FROM pg_catalog.pg_type WHERE oid = $1", [o]
+                ).first?.first ?? nil
             definitionKind = .domain(
                 base: r[9] ?? "text", collation: r[12], defaultExpression: defaultExpression, notNull: r[10] == "t",
                 checks: checks)

@@ -18,8 +18,10 @@ extension PostgresDestination: ConstraintRestoringDestination {
         ).rows.compactMap { $0.first ?? nil }
         var failures: [FerryError] = []
         for schema in schemas {
-            let pending = PostgresSQL.quoteIdent(schema) + "." + PostgresSQL.quoteIdent(
-                PostgresNativeWritePlanner.pendingTable)
+            let pending =
+                PostgresSQL.quoteIdent(schema) + "."
+                + PostgresSQL.quoteIdent(
+                    PostgresNativeWritePlanner.pendingTable)
             let rows = try conn.exec(
                 "SELECT table_schema, table_name, name, definition FROM \(pending) ORDER BY 1, 2, 3", context: context)
             for row in rows.rows {

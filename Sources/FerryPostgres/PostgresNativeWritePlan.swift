@@ -258,9 +258,10 @@ struct PostgresNativeWritePlanner {
             .plan(force: true, includeForeignKeys: false)
         var plan = PostgresNativeWritePlan(copySQL: copySQL(into: staging.qualified), staging: stagingName)
         plan.lossy = sync.lossy
-        plan.prepare = ["DROP TABLE IF EXISTS \(staging.qualified)"] + staging.createSerialSequences() + [
-            staging.createTable()
-        ] + staging.comments()
+        plan.prepare =
+            ["DROP TABLE IF EXISTS \(staging.qualified)"] + staging.createSerialSequences() + [
+                staging.createTable()
+            ] + staging.comments()
         // Constraints and indexes are built on the staging table outside any transaction: the old table stays
         // readable meanwhile; the swap transaction then only renames.
         plan.finish = try staging.buildConstraintsAndIndexes()

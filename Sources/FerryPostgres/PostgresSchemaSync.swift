@@ -120,7 +120,8 @@ struct PostgresSchemaSync {
         if source.replicaIdentity != target.replicaIdentity
             || source.replicaIdentityIndex != target.replicaIdentityIndex
         {
-            plan.statements += ddl.replicaIdentity().isEmpty
+            plan.statements +=
+                ddl.replicaIdentity().isEmpty
                 ? ["ALTER TABLE \(table) REPLICA IDENTITY DEFAULT"] : ddl.replicaIdentity()
         }
         return plan

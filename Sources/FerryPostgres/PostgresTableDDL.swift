@@ -47,7 +47,8 @@ struct PostgresTableDDL {
             sql += " DEFAULT \(d)"
         }
         if c.notNull { sql += " NOT NULL" }
-        if let identity = c.identity, let s = definition.sequences.first(where: { $0.identity && $0.column == c.name }) {
+        if let identity = c.identity, let s = definition.sequences.first(where: { $0.identity && $0.column == c.name })
+        {
             sql += " GENERATED \(identity == "a" ? "ALWAYS" : "BY DEFAULT") AS IDENTITY ("
             sql += "SEQUENCE NAME \(q(s.schema)).\(q(named(s.name))) " + Self.sequenceOptions(s) + ")"
         }
@@ -171,10 +172,14 @@ struct PostgresTableDDL {
             }
         }
         for index in definition.indexes {
-            if let p = provisional[index.name] { out.append("ALTER INDEX \(q(schema)).\(q(p)) RENAME TO \(q(index.name))") }
+            if let p = provisional[index.name] {
+                out.append("ALTER INDEX \(q(schema)).\(q(p)) RENAME TO \(q(index.name))")
+            }
         }
         for s in definition.sequences where s.identity {
-            if let p = provisional[s.name] { out.append("ALTER SEQUENCE \(q(s.schema)).\(q(p)) RENAME TO \(q(s.name))") }
+            if let p = provisional[s.name] {
+                out.append("ALTER SEQUENCE \(q(s.schema)).\(q(p)) RENAME TO \(q(s.name))")
+            }
         }
         return out
     }

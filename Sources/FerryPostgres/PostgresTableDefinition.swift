@@ -137,7 +137,8 @@ struct PostgresTableDefinition: Codable, Hashable, Sendable {
     }
 
     init(
-        schema: String, name: String, printedName: String, columns: [Column], constraints: [Constraint], indexes: [Index],
+        schema: String, name: String, printedName: String, columns: [Column], constraints: [Constraint],
+        indexes: [Index],
         sequences: [Sequence], partitionKey: String?, partitions: [Partition], comment: String?,
         replicaIdentity: String, replicaIdentityIndex: String?, types: [PostgresTypeDefinition],
         extensions: [Extension], binaryCopy: Bool

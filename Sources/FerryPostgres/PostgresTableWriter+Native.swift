@@ -13,7 +13,9 @@ extension PostgresTableWriter: NativeTableWriter {
         try conn.exec("SET search_path = pg_catalog", context: "preparing the write into \(label)", table: label)
     }
 
-    func nativePlanner(_ definition: NativeTableDefinition, mode: WriteMode, force: Bool) throws(FerryError)
+    func nativePlanner(
+        _ definition: NativeTableDefinition, mode: WriteMode, force: Bool
+    ) throws(FerryError)
         -> PostgresNativeWritePlanner
     {
         let source = try PostgresTableDefinition(native: definition, table: label)

@@ -142,4 +142,45 @@ import Testing
         let run = try FerryBinary.run(["run", "-c", batch, "--force"], environment: env)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
     }
+
+    /// `ferry init` on the rich schema, written for a PostgreSQL target, then `ferry run` on its output: the copy
+    /// keeps the source's schema (pg_dump of both the same).
+    @Test func initOnARichSchemaWritesAConfigThatRunsIntoPostgres() throws {
+        let cluster = try PostgresCluster.shared()
+        let src = try cluster.createDatabase()
+        let dst = try cluster.createDatabase()
+        try cluster.psql(RichSchema.ddl, database: src)
+        try cluster.psql(RichSchema.data + "\nANALYZE;", database: src)
+        let role = "init_" + src.replacingOccurrences(of: "ferry_test_", with: "")
+        try cluster.psql(
+            """
+            CREATE ROLE \(role) LOGIN;
+            GRANT USAGE ON SCHEMA app, audit TO \(role);
+            GRANT SELECT ON ALL TABLES IN SCHEMA app, audit TO \(role);
+            GRANT SELECT ON ALL SEQUENCES IN SCHEMA app, audit TO \(role);
+            """, database: src)
+        let dir = TempDirectory("ferry-init-rich")
+        let config = dir.file("ferry.yaml")
+        let made = try FerryBinary.run([
+            "init", "--source", "postgres://\(role)@\(cluster.host):\(cluster.port)/\(src)", "--schema", "app",
+            "--schema", "audit", "--target", "postgres://\(cluster.host):\(cluster.port)/\(dst)", "--output", config,
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        let yaml = try String(contentsOfFile: config, encoding: .utf8)
+        for table in RichSchema.tables { #expect(yaml.contains("name: \(table)"), "\(table) in\n\(yaml)") }
+        #expect(!yaml.contains("events_2025"), "partitions come with their parent")
+        let env = ["SOURCE_DB_USER": role, "TARGET_DB_USER": cluster.superuser]
+        let check = try FerryBinary.run(["validate", "-c", config, "--check-connections"], environment: env)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        let run = try FerryBinary.run(["run", "-c", config, "--force"], environment: env)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let dump = { (db: String) throws -> String in
+            try cluster.pgDump(db, ["--schema-only", "--no-owner", "--no-privileges"])
+                .split(separator: "\n").filter { !$0.hasPrefix("-- Dumped ") && !$0.hasPrefix("\\") }
+                .joined(separator: "\n")
+        }
+        #expect(try dump(dst) == dump(src))
+        let counts = "SELECT (SELECT count(*) FROM app.orders) || '/' || (SELECT count(*) FROM audit.events)"
+        #expect(try cluster.psql(counts, database: dst) == cluster.psql(counts, database: src))
+    }
 }
