@@ -4,7 +4,8 @@
 /// `commit`, `abort` and `close` are the `TableWriter`'s own; `beginNative` replaces `begin` and `writeNative`
 /// replaces `write`.
 public protocol NativeTableWriter: TableWriter {
-    /// Whether this writer understands `definition` (same dialect).
+    /// Whether this writer can recreate `definition` for its table (same dialect, and the same name: objects named
+    /// after the table, such as sequences and indexes, keep the source's names).
     func acceptsNative(_ definition: NativeTableDefinition) -> Bool
 
     /// The statements `beginNative` and `commit` would run, for dry runs; schema changes that would lose data are

@@ -75,8 +75,9 @@ struct TableRunner {
         guard spec.schemaSync, spec.syncMode != .cdc, spec.deletes == .hard, !spec.metadataColumns,
             let nativeReader = reader as? any NativeTableReader, let nativeWriter = writer as? any NativeTableWriter
         else { return nil }
-        let definition = try nativeReader.nativeDefinition()
-        guard nativeWriter.acceptsNative(definition) else { return nil }
+        guard let definition = try nativeReader.nativeDefinition(), nativeWriter.acceptsNative(definition) else {
+            return nil
+        }
         return NativeCopy(reader: nativeReader, writer: nativeWriter, definition: definition)
     }
 

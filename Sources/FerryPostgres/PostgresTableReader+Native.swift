@@ -3,8 +3,11 @@ import FerryCore
 /// PostgreSQL -> PostgreSQL: the table's definition from the catalog and its rows as the server's own COPY stream
 /// (binary when every column's binary form is portable, text otherwise), handed over undecoded.
 extension PostgresTableReader: NativeTableReader {
-    func nativeDefinition() throws(FerryError) -> NativeTableDefinition {
-        try ownDefinition().native()
+    func nativeDefinition() throws(FerryError) -> NativeTableDefinition? {
+        if definition == nil {
+            definition = try PostgresDefinitionReader.read(conn, schema: info.schemaName, name: info.name)
+        }
+        return try definition?.native()
     }
 
     private func ownDefinition() throws(FerryError) -> PostgresTableDefinition {

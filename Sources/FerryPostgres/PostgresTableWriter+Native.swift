@@ -4,7 +4,8 @@ import FerryCore
 /// rows are the source's own COPY stream, passed through without being decoded.
 extension PostgresTableWriter: NativeTableWriter {
     func acceptsNative(_ definition: NativeTableDefinition) -> Bool {
-        definition.dialect == PostgresTableDefinition.dialect
+        guard let source = try? PostgresTableDefinition(native: definition, table: label) else { return false }
+        return source.schema == table.schema && source.name == table.name
     }
 
     /// Every statement is written fully qualified, and the catalog's deparsers qualify what they print only when
