@@ -18,7 +18,7 @@ struct CopyTargetColumn: Sendable {
 /// sent as 8 bytes, a uuid going into a text column as its 36-character text. Pairs that make no sense were already
 /// refused by the schema check; `init` refuses any that slip through.
 struct BinaryCopyEncoder {
-    indirect enum Field {
+    enum Field {
         case bool, int2, int4, int8, float4
         case float8FromDouble, float8FromInt
         case numericFromDecimal(scale: Int)
@@ -31,7 +31,7 @@ struct BinaryCopyEncoder {
         case uuid
         case date, time, timestamp
         /// `array_send`: one dimension from 1 (none when empty), elements encoded as `element`.
-        case array(elementOID: UInt32, element: Field)
+        indirect case array(elementOID: UInt32, element: Field)
         /// `record_send`: each field with its type OID, encoded as its `Field`.
         case record(fieldOIDs: [UInt32], fields: [Field])
         /// A list or structure into a text column: its PostgreSQL literal (`{1,NULL}`, `(1,"a b")`), which the
