@@ -11,7 +11,7 @@ enum Wiring {
         switch db {
         case .sqlite(let path): SQLiteSource(path: path)
         case .postgres(let pg): PostgresSource(config: connection(pg, settings: settings))
-        case .delta(let path, _, _): UnsupportedSource(description: "delta:\(path)")
+        case .delta(let path, _, _): DeltaSource(root: path)
         }
     }
 
@@ -79,14 +79,5 @@ enum Wiring {
         case .postgres(let pg): "postgres://\(pg.host):\(pg.port)/\(pg.database)"
         case .delta(let path, _, _): "delta:\(path)"
         }
-    }
-}
-
-/// A database kind that cannot be read from (the config loader already refuses it; this is a safety net).
-struct UnsupportedSource: Source {
-    let description: String
-
-    func openReader(_ table: TableName) throws(FerryError) -> any TableReader {
-        throw FerryError(.config, "\(description) cannot be a source", table: table.description)
     }
 }

@@ -22,8 +22,9 @@ extension NodeReader {
         case "sqlite": return try sqlite(m, node: node, at: path)
         case "postgres", "postgresql": return try postgres(m, node: node, role: role, at: path)
         case "delta":
-            guard role == "target" else {
-                throw error(typeNode.value, "\(path).type delta is a target only; the source is postgres or sqlite")
+            if role != "target" {
+                // A lake read back: the source takes the path only.
+                try reject(["compression", "deletion_vectors"], in: m) { "\(path).\($0) applies to a delta target" }
             }
             return try delta(m, node: node, at: path)
         default:
@@ -111,7 +112,8 @@ extension NodeReader {
 
     func delta(_ m: Entries, node: Node, at path: String) throws(ConfigError) -> DatabaseConfig {
         try reject(["host", "server", "port", "database", "user_env", "password_env", "sslmode", "cdc"], in: m) {
-            "\(path).\($0) does not apply to a delta target (it takes path, compression and deletion_vectors)"
+            "\(path).\($0) does not apply to a delta database (it takes path, and as a target compression and "
+                + "deletion_vectors)"
         }
         guard let p = m["path"] else {
             throw error(node, "\(path) (delta) needs a path: the directory of the lake")
