@@ -52,6 +52,13 @@ public struct BinaryArray: Sendable, Hashable {
         offsets.append(data.count)
     }
 
+    /// Drops the values from `count` on.
+    mutating func truncate(to count: Int) {
+        guard count < self.count else { return }
+        offsets.removeLast(offsets.count - 1 - count)
+        data.removeLast(data.count - offsets[count])
+    }
+
     public mutating func appendEmpty() {
         offsets.append(data.count)
     }

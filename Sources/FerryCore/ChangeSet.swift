@@ -43,6 +43,8 @@ extension ScalarValue {
             let count = s.utf8.count
             return count > 15 ? count + 32 : 0
         case .bytes(let b): return b.count + 32
+        case .list(let values), .structure(let values):
+            return 32 + 32 * values.count + values.reduce(0) { $0 + ($1?.heapBytes ?? 0) }
         default: return 0
         }
     }

@@ -28,6 +28,12 @@ public enum ColumnType: Sendable, Hashable {
     case timestamp
     /// Microseconds since 1970-01-01 00:00:00 UTC.
     case timestampTZ
+    /// A one-dimensional array whose elements are of the given type and may each be NULL (a PostgreSQL array, a
+    /// Parquet LIST, a Delta `array`). Stored as offsets into one child vector of all rows' elements.
+    indirect case list(ColumnType)
+    /// A record of named, typed fields, each of which may be NULL (a PostgreSQL composite, a Delta `struct`).
+    /// Stored as one child vector per field. Has at least one field.
+    case structure([StructField])
 
     /// The physical storage a column of this type uses in a `ColumnVector`.
     public var storage: ColumnStorageKind {
@@ -37,6 +43,17 @@ public enum ColumnType: Sendable, Hashable {
         case .float32, .float64: .float64
         case .decimal: .decimal
         case .numeric, .text, .bytes, .uuid, .json, .jsonb: .bytes
+        case .list: .list
+        case .structure: .structure
+        }
+    }
+
+    /// Whether the type holds other values (a list or a structure): connectors without nested support check this
+    /// to fail with a clear message instead of writing something wrong.
+    public var isNested: Bool {
+        switch self {
+        case .list, .structure: true
+        default: false
         }
     }
 
@@ -49,6 +66,11 @@ public enum ColumnType: Sendable, Hashable {
         case (.json, .jsonb), (.jsonb, .json): return true
         case (.decimal(let p1, let s1), .decimal(let p2, let s2)): return s2 >= s1 && (p2 - s2) >= (p1 - s1)
         case (.decimal, .numeric), (.int16, .numeric), (.int32, .numeric), (.int64, .numeric): return true
+        case (.list(let a), .list(let b)): return a.widens(to: b)
+        case (.structure(let a), .structure(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.name == $1.name && $0.type.widens(to: $1.type) }
+        // Into text, a nested value is written as its text form (a PostgreSQL array or record literal).
+        case (.list, .text), (.structure, .text): return true
         case (_, .text): return self.storage == .bytes && self != .bytes
         default: return false
         }
@@ -62,6 +84,10 @@ public enum ColumnStorageKind: Sendable, Hashable {
     case float64
     case decimal
     case bytes
+    /// `ColumnVector.Values.list`: offsets plus one child vector of elements.
+    case list
+    /// `ColumnVector.Values.structure`: one child vector per field.
+    case structure
 }
 
 extension ColumnType: CustomStringConvertible {
@@ -84,6 +110,8 @@ extension ColumnType: CustomStringConvertible {
         case .time: "time"
         case .timestamp: "timestamp"
         case .timestampTZ: "timestamptz"
+        case .list(let element): "list<\(element)>"
+        case .structure(let fields): "struct<" + fields.map { "\($0.name): \($0.type)" }.joined(separator: ", ") + ">"
         }
     }
 }

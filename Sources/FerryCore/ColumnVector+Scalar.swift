@@ -28,12 +28,30 @@ extension ColumnVector {
         case (.bytes, .text(let s)), (.text, .text(let s)), (.numeric, .text(let s)), (.json, .text(let s)),
             (.jsonb, .text(let s)):
             append(string: s)
+        case (.list(let element), .list(let elements)):
+            do throws(Unrepresentable) {
+                try appendList { (out: inout ColumnVector) throws(Unrepresentable) in
+                    for e in elements where !out.append(e, as: element) { throw Unrepresentable() }
+                }
+            } catch { return false }
+        case (.structure(let fields), .structure(let items)):
+            guard fields.count == items.count else { return false }
+            do throws(Unrepresentable) {
+                try appendStructure { (children: inout [ColumnVector]) throws(Unrepresentable) in
+                    for (i, field) in fields.enumerated() where !children[i].append(items[i], as: field.type) {
+                        throw Unrepresentable()
+                    }
+                }
+            } catch { return false }
         case (.text, _): append(string: value.description)
         default: return false
         }
         return true
     }
 }
+
+/// A value that does not fit its column, thrown out of a nested append so the half-appended row is undone.
+private struct Unrepresentable: Error {}
 
 extension RecordBatch {
     /// A batch of `rows` (values in column order) typed as `columns`; `nil` when a value does not fit its column.

@@ -1,6 +1,10 @@
 /// One column of a `RecordBatch`: a typed array plus a validity mask (`false` = NULL).
 ///
-/// NULL slots hold a zero value in the typed array so that positions line up.
+/// NULL slots hold a zero value in the typed array so that positions line up; a NULL list row has an empty range
+/// and a NULL structure row holds NULL in every field.
+///
+/// Mutators swap `values` out (for an empty placeholder) before changing the array they took, so the array stays
+/// uniquely referenced and appends are amortized O(1) instead of a copy of the whole column.
 public struct ColumnVector: Sendable, Hashable {
     public enum Values: Sendable, Hashable {
         case boolean([Bool])
@@ -8,11 +12,39 @@ public struct ColumnVector: Sendable, Hashable {
         case float64([Double])
         case decimal([Int128])
         case bytes(BinaryArray)
+        /// Row `i`'s elements are `elements[offsets[i] ..< offsets[i + 1]]`; `offsets.count == rows + 1`,
+        /// `offsets[0] == 0`. The elements of every row in one child vector, each element nullable.
+        indirect case list(offsets: [Int], elements: ColumnVector)
+        /// One child vector per field, each with one slot per row.
+        indirect case structure([ColumnVector])
     }
 
     public var values: Values
-    public private(set) var validity: [Bool]
+    public internal(set) var validity: [Bool]
 
+    /// An empty vector for values of `type`, nested children included.
+    public init(type: ColumnType, capacity: Int = 0) {
+        switch type {
+        case .list(let element):
+            var offsets = [0]
+            offsets.reserveCapacity(capacity + 1)
+            var flags = [Bool]()
+            flags.reserveCapacity(capacity)
+            self.init(
+                values: .list(offsets: offsets, elements: ColumnVector(type: element, capacity: capacity)),
+                validity: flags)
+        case .structure(let fields):
+            var flags = [Bool]()
+            flags.reserveCapacity(capacity)
+            self.init(
+                values: .structure(fields.map { ColumnVector(type: $0.type, capacity: capacity) }), validity: flags)
+        default:
+            self.init(kind: type.storage, capacity: capacity)
+        }
+    }
+
+    /// An empty vector of a flat storage kind. Nested kinds need their children's types: use `init(type:)`, which
+    /// every caller holding a `ColumnType` should prefer (here `.list` gets text elements and `.structure` none).
     public init(kind: ColumnStorageKind, capacity: Int = 0) {
         switch kind {
         case .boolean:
@@ -33,6 +65,10 @@ public struct ColumnVector: Sendable, Hashable {
             values = .decimal(a)
         case .bytes:
             values = .bytes(BinaryArray(capacity: capacity))
+        case .list:
+            values = .list(offsets: [0], elements: ColumnVector(kind: .bytes))
+        case .structure:
+            values = .structure([])
         }
         validity = []
         validity.reserveCapacity(capacity)
@@ -40,7 +76,8 @@ public struct ColumnVector: Sendable, Hashable {
 
     /// Adopts whole arrays (one slot per row, zero in NULL slots), for readers that decode a column at once.
     public init(values: Values, validity: [Bool]) {
-        precondition(values.count == validity.count, "one validity flag per value")
+        precondition(
+            values.count == validity.count || values == .structure([]), "one validity flag per value")
         self.values = values
         self.validity = validity
     }
@@ -60,6 +97,20 @@ public struct ColumnVector: Sendable, Hashable {
         case .float64(let a): return ColumnVector(values: .float64(Self.gather(a, runs, rows)), validity: kept)
         case .decimal(let a): return ColumnVector(values: .decimal(Self.gather(a, runs, rows)), validity: kept)
         case .bytes(let b): return ColumnVector(values: .bytes(b.gathering(runs, rows: rows)), validity: kept)
+        case .list(let offsets, let elements):
+            var out = [0]
+            out.reserveCapacity(rows + 1)
+            var elementRuns: [Range<Int>] = []
+            for run in runs {
+                let first = offsets[run.lowerBound]
+                let shift = out[out.count - 1] - first
+                out.append(contentsOf: offsets[(run.lowerBound + 1)...run.upperBound].lazy.map { $0 + shift })
+                if offsets[run.upperBound] > first { elementRuns.append(first..<offsets[run.upperBound]) }
+            }
+            return ColumnVector(
+                values: .list(offsets: out, elements: elements.gathering(elementRuns)), validity: kept)
+        case .structure(let children):
+            return ColumnVector(values: .structure(children.map { $0.gathering(runs) }), validity: kept)
         }
     }
 
@@ -94,6 +145,14 @@ public struct ColumnVector: Sendable, Hashable {
             values = .boolean([])
             a.appendEmpty()
             values = .bytes(a)
+        case .list(var offsets, let elements):
+            values = .boolean([])
+            offsets.append(offsets[offsets.count - 1])
+            values = .list(offsets: offsets, elements: elements)
+        case .structure(var children):
+            values = .boolean([])
+            for i in children.indices { children[i].appendNull() }
+            values = .structure(children)
         }
         validity.append(false)
     }
@@ -194,6 +253,8 @@ extension ColumnVector.Values {
         case .float64(let a): a.count
         case .decimal(let a): a.count
         case .bytes(let b): b.count
+        case .list(let offsets, _): offsets.count - 1
+        case .structure(let children): children.first?.count ?? 0
         }
     }
 
@@ -204,6 +265,8 @@ extension ColumnVector.Values {
         case .float64: .float64
         case .decimal: .decimal
         case .bytes: .bytes
+        case .list: .list
+        case .structure: .structure
         }
     }
 }

@@ -12,7 +12,7 @@ public struct RecordBatch: Sendable {
     /// An empty batch with storage reserved for `capacity` rows.
     public init(columns: [Column], capacity: Int) {
         self.columns = columns
-        self.vectors = columns.map { ColumnVector(kind: $0.type.storage, capacity: capacity) }
+        self.vectors = columns.map { ColumnVector(type: $0.type, capacity: capacity) }
     }
 
     public var rowCount: Int { vectors.first?.count ?? 0 }
@@ -41,14 +41,6 @@ public struct RecordBatch: Sendable {
 
     /// Approximate size of the batch's buffers, for progress and memory accounting.
     public var byteCount: Int {
-        vectors.reduce(0) { total, v in
-            switch v.values {
-            case .boolean(let a): total + a.count
-            case .int64(let a): total + a.count * 8
-            case .float64(let a): total + a.count * 8
-            case .decimal(let a): total + a.count * 16
-            case .bytes(let b): total + b.data.count + b.offsets.count * 8
-            }
-        }
+        vectors.reduce(0) { $0 + $1.byteCount }
     }
 }

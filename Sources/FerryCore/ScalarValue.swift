@@ -13,6 +13,10 @@ public enum ScalarValue: Sendable, Hashable {
     case date(Int64)
     /// Microseconds since 1970-01-01 (UTC when `zoned`).
     case timestamp(Int64, zoned: Bool)
+    /// A list's elements (`nil` = a NULL element), for `ColumnType.list`.
+    case list([ScalarValue?])
+    /// A structure's field values in field order (`nil` = NULL), for `ColumnType.structure`.
+    case structure([ScalarValue?])
 
     /// Reads the value at `row` of `vector`, interpreting it as `type`; `nil` for NULL.
     public init?(vector: ColumnVector, row: Int, type: ColumnType) {
@@ -28,6 +32,13 @@ public enum ScalarValue: Sendable, Hashable {
         case .numeric, .text, .json, .jsonb: self = .text(vector.string(at: row))
         case .bytes: self = .bytes(Array(vector.bytes(at: row)))
         case .uuid: self = .text(UUIDText.format(Array(vector.bytes(at: row))))
+        case .list(let element):
+            let elements = vector.listElements
+            self = .list(vector.listRange(at: row).map { ScalarValue(vector: elements, row: $0, type: element) })
+        case .structure(let fields):
+            let children = vector.structureFields
+            self = .structure(
+                zip(fields, children).map { field, child in ScalarValue(vector: child, row: row, type: field.type) })
         }
     }
 
@@ -59,7 +70,8 @@ public enum ScalarValue: Sendable, Hashable {
 }
 
 extension ScalarValue: CustomStringConvertible {
-    /// A human and SQL friendly rendering: ISO-8601 for dates and timestamps.
+    /// A human and SQL friendly rendering: ISO-8601 for dates and timestamps; a list as a PostgreSQL array literal
+    /// (`{1,NULL,"a b"}`) and a structure as a record literal (`(1,"a b",)`), both of which PostgreSQL accepts.
     public var description: String {
         switch self {
         case .int(let v): String(v)
@@ -69,7 +81,31 @@ extension ScalarValue: CustomStringConvertible {
         case .bytes(let b): "\\x" + b.map { String(format: "%02x", $0) }.joined()
         case .date(let d): TimeText.formatDate(days: d)
         case .timestamp(let us, let zoned): TimeText.formatTimestamp(micros: us, zoned: zoned)
+        case .list(let elements):
+            "{"
+                + elements.map { $0.map { Self.quoted($0.description, arrayElement: true) } ?? "NULL" }
+                .joined(separator: ",") + "}"
+        case .structure(let fields):
+            "("
+                + fields.map { $0.map { Self.quoted($0.description, arrayElement: false) } ?? "" }
+                .joined(separator: ",") + ")"
         }
+    }
+
+    /// An element of an array literal or a field of a record literal, in double quotes (with `"` and `\` escaped)
+    /// when it would otherwise be read differently.
+    static func quoted(_ text: String, arrayElement: Bool) -> String {
+        let special: Set<Character> = arrayElement ? ["{", "}", ",", "\"", "\\"] : ["(", ")", ",", "\"", "\\"]
+        let needs =
+            text.isEmpty || text.contains { special.contains($0) || $0.isWhitespace }
+            || (arrayElement && text.uppercased() == "NULL")
+        guard needs else { return text }
+        var out = "\""
+        for c in text {
+            if c == "\"" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out + "\""
     }
 }
 

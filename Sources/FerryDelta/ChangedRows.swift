@@ -61,7 +61,7 @@ struct ChangedRows {
         var key: [ScalarValue] = []
         for (value, i) in zip(values, keyIndexes) {
             let type = schema.columns[i].type
-            var vector = ColumnVector(kind: type.storage, capacity: 1)
+            var vector = ColumnVector(type: type, capacity: 1)
             guard vector.append(value, as: type) else {
                 throw FerryError(
                     .data,

@@ -51,11 +51,11 @@ struct DataFileReader {
             if let i = wanted.firstIndex(of: column.name) {
                 vectors.append(try ParquetMapping.vector(parquetColumns[i], type: column.type, name: column.name))
             } else if let value = file.partitionValues[column.name] {
-                var v = ColumnVector(kind: column.type.storage, capacity: count)
+                var v = ColumnVector(type: column.type, capacity: count)
                 for _ in 0..<count { try PartitionValues.append(value, type: column.type, to: &v, column: column.name) }
                 vectors.append(v)
             } else {
-                var v = ColumnVector(kind: column.type.storage, capacity: count)
+                var v = ColumnVector(type: column.type, capacity: count)
                 for _ in 0..<count { v.appendNull() }
                 vectors.append(v)
             }

@@ -98,6 +98,7 @@ final class DeltaTableWriter: TableWriter {
     }
 
     func begin(schema: TableSchema, mode: WriteMode) throws(FerryError) {
+        try schema.rejectNestedColumns(target: "Delta", table: label)
         if let session { session.discard(in: files) }
         session = nil
         var partitionBy = configuredPartitions

@@ -22,16 +22,18 @@ enum DeltaTypeMapping {
         case .date: .date
         case .timestamp: .timestampNtz
         case .timestampTZ: .timestamp
+        // Nested columns are refused before anything is written (`TableSchema.rejectNestedColumns`).
+        case .list, .structure: .string
         }
     }
 
-    static func field(_ column: Column) -> StructField {
+    static func field(_ column: Column) -> DeltaLake.StructField {
         var metadata: [String: JSONValue] = [:]
         switch column.type {
         case .numeric, .uuid, .json, .jsonb, .time: metadata[ferryTypeKey] = .string(column.type.description)
         default: break
         }
-        return StructField(
+        return DeltaLake.StructField(
             name: column.name, type: deltaType(column.type), nullable: column.nullable, metadata: metadata)
     }
 
@@ -40,7 +42,7 @@ enum DeltaTypeMapping {
     }
 
     /// The Ferry type of a Delta field, or `nil` for types Ferry does not replicate (arrays, maps, structs, byte).
-    static func columnType(_ field: StructField) -> ColumnType? {
+    static func columnType(_ field: DeltaLake.StructField) -> ColumnType? {
         if case .string(let t)? = field.metadata[ferryTypeKey] {
             switch t {
             case "numeric": return .numeric

@@ -32,7 +32,7 @@ struct MergeRewriter {
     /// real key equals it, while NULL keys still equal each other.
     static func nullKey(for type: ColumnType) -> ScalarValue {
         switch type {
-        case .numeric, .text, .json, .jsonb, .uuid: .bytes([])
+        case .numeric, .text, .json, .jsonb, .uuid, .list, .structure: .bytes([])
         case .boolean, .int16, .int32, .int64, .time, .date, .timestamp, .timestampTZ, .float32, .float64, .decimal,
             .bytes:
             .text("")

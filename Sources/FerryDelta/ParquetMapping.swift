@@ -32,6 +32,8 @@ enum ParquetMapping {
         case .date: (physical, logical) = (.int32, .date)
         case .timestamp: (physical, logical) = (.int64, .timestamp(utcAdjusted: false))
         case .timestampTZ: (physical, logical) = (.int64, .timestamp(utcAdjusted: true))
+        // Nested columns are refused before anything is written (`TableSchema.rejectNestedColumns`).
+        case .list, .structure: (physical, logical) = (.byteArray, .string)
         }
         return ParquetField(name: column.name, physicalType: physical, logicalType: logical, nullable: column.nullable)
     }
@@ -231,7 +233,7 @@ enum ParquetMapping {
     private static func vectorByValue(
         _ column: ColumnBatch, type: ColumnType, name: String
     ) throws(FerryError) -> ColumnVector {
-        var v = ColumnVector(kind: type.storage, capacity: column.count)
+        var v = ColumnVector(type: type, capacity: column.count)
         for i in 0..<column.count {
             if column.isNull(i) {
                 v.appendNull()

@@ -20,6 +20,7 @@ enum PartitionValues {
         case .time: return TimeText.formatTime(micros: vector.int64(at: row))
         case .float32, .float64: return String(vector.float64(at: row))
         case .numeric, .text, .json, .jsonb, .bytes: return vector.string(at: row)
+        case .list, .structure: return ScalarValue(vector: vector, row: row, type: type)?.description
         }
     }
 
@@ -55,6 +56,8 @@ enum PartitionValues {
             guard let d = Double(value) else { throw bad() }
             v.append(d)
         case .numeric, .text, .json, .jsonb, .bytes: v.append(string: value)
+        case .list, .structure:
+            throw FerryError(.schema, "column \(column) is nested (\(type)); Delta partition columns cannot be nested")
         }
     }
 

@@ -44,6 +44,7 @@ struct BinaryCopyDecoder {
             case .date: self = .date
             case .time: self = .time
             case .timestamp, .timestampTZ: self = .timestamp
+            case .list, .structure: self = .raw
             }
         }
     }

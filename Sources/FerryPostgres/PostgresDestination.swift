@@ -90,6 +90,7 @@ final class PostgresTableWriter: TableWriter {
         case .timestamp: return TimeText.parseTimestamp(text).map { .timestamp($0.micros, zoned: false) }
         case .timestampTZ: return TimeText.parseTimestamp(text).map { .timestamp($0.micros, zoned: true) }
         case .numeric, .text, .bytes, .uuid, .json, .jsonb: return .text(text)
+        case .list, .structure: return nil
         }
     }
 

@@ -149,6 +149,7 @@ public struct PostgresSimulator: Sendable {
         case .time: return "(localtime - random() * interval '1 day')::time\(cast)"
         case .timestamp: return "(localtimestamp - random() * interval '365 days')\(cast)"
         case .timestampTZ: return "(now() - random() * interval '365 days')\(cast)"
+        case .list, .structure: return nil
         }
     }
 }

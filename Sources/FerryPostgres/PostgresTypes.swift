@@ -93,6 +93,8 @@ public enum PostgresTypes {
         case .time: "time"
         case .timestamp: "timestamp"
         case .timestampTZ: "timestamptz"
+        case .list(let element): ddlType(for: element) + "[]"
+        case .structure: "text"
         }
     }
 

@@ -74,7 +74,7 @@ final class SQLiteTableWriter: TableWriter {
             let statement = try db.makeStatement(sql: sql)
             let stmt = statement.sqliteStatement
             guard sqlite3_step(stmt) == SQLITE_ROW else { return nil }
-            var v = ColumnVector(kind: targetType.storage, capacity: 1)
+            var v = ColumnVector(type: targetType, capacity: 1)
             do {
                 try SQLiteValueReader.append(stmt, 0, type: targetType, to: &v)
             } catch {
@@ -182,6 +182,7 @@ final class SQLiteTableWriter: TableWriter {
     /// Opens the write's transaction and, inside it, creates or evolves the table: a write that never commits
     /// (killed, failed) leaves no table behind, not even an empty one.
     func begin(schema: TableSchema, mode: WriteMode) throws(FerryError) {
+        try schema.rejectNestedColumns(target: "SQLite", table: tableLabel)
         let existing = try existingSchema()
         var statements: [String] = []
         if case .replace(.stagingSwap) = mode {

@@ -114,7 +114,7 @@ final class SQLiteTableReader: TableReader {
                 rowNumber += 1
                 if let swiftFilter, let fi = filterIndex {
                     let type = columns[fi].type
-                    probe = ColumnVector(kind: type.storage, capacity: 1)
+                    probe = ColumnVector(type: type, capacity: 1)
                     do {
                         try SQLiteValueReader.append(stmt, Int32(fi), type: type, to: &probe)
                     } catch {

@@ -20,6 +20,7 @@ extension SQLiteTableWriter: ChangeWriter {
     func apply(
         _ changes: ChangeSet, schema: TableSchema, at position: ChangePosition, pipeline: String
     ) throws(FerryError) -> Bool {
+        try schema.rejectNestedColumns(target: "SQLite", table: tableLabel)
         let held = try appliedPosition(pipeline: pipeline)
         guard try position.needsApplying(over: held, schema: schema, table: tableLabel) else { return false }
         let existing = try existingSchema()

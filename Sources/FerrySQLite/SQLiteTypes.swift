@@ -26,6 +26,8 @@ enum SQLiteTypes {
         case .time: "TIME"
         case .timestamp: "TIMESTAMP"
         case .timestampTZ: "TIMESTAMPTZ"
+        // Nested columns are refused before anything is written (`TableSchema.rejectNestedColumns`).
+        case .list, .structure: "TEXT"
         }
     }
 

@@ -127,6 +127,9 @@ enum SQLiteValueReader {
                 }
                 vector.append(t.micros)
             }
+        case .list, .structure:
+            // SQLite declares no nested types, so a SQLite schema never maps to one.
+            throw Failure(message: "a \(type) column cannot be read from SQLite (nested values are not supported yet)")
         }
     }
 

@@ -40,6 +40,9 @@ enum SQLiteValueWriter {
                 }
                 return sqlite3_bind_text(stmt, param, p, Int32(raw.count), transient)
             }
+        // Refused before anything is written (`TableSchema.rejectNestedColumns`); the text form if ever reached.
+        case .list, .structure:
+            return bindText(stmt, param, ScalarValue(vector: vector, row: row, type: type)?.description ?? "")
         }
     }
 

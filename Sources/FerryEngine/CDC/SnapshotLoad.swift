@@ -44,7 +44,7 @@ final class ExtendedReader: TableReader {
             (batch: RecordBatch) throws(FerryError) in
             var vectors = batch.vectors
             for column in extras {
-                var v = ColumnVector(kind: column.type.storage, capacity: batch.rowCount)
+                var v = ColumnVector(type: column.type, capacity: batch.rowCount)
                 for _ in 0..<batch.rowCount {
                     switch column.name {
                     case ExtraColumns.deleted.name: v.append(false)

@@ -28,6 +28,7 @@ enum TupleBinary {
         case .date: return .date(try SendForm.date(f))
         case .time: return .int(try SendForm.time(f))
         case .timestamp, .timestampTZ: return .timestamp(try SendForm.timestamp(f), zoned: type == .timestampTZ)
+        case .list, .structure: throw .malformed(expected: "a \(type) (not read from a change stream yet)")
         }
     }
 }

@@ -69,6 +69,8 @@ enum TupleText {
             return .timestamp(try timestamp(text, zoned: false), zoned: false)
         case .timestampTZ:
             return .timestamp(try timestamp(text, zoned: true), zoned: true)
+        case .list, .structure:
+            throw .malformed(expected: "a \(type) (not read from a change stream yet)")
         }
     }
 
