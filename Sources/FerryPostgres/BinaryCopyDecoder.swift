@@ -7,7 +7,7 @@ import FerryCore
 /// buffer).
 struct BinaryCopyDecoder {
     /// How one field is turned into a column value.
-    enum Field {
+    indirect enum Field {
         case bool, int2, int4, int8, float4, float8
         /// numeric(p,s) with p ≤ 38: an unscaled `Int128` at `scale`.
         case decimal(precision: Int, scale: Int)
@@ -23,13 +23,40 @@ struct BinaryCopyDecoder {
         case time
         /// µs since 2000-01-01 -> µs since 1970-01-01, timestamp and timestamptz (`SendForm.timestamp`).
         case timestamp
+        /// `interval_send` -> the text `interval_out` prints (`IntervalText`).
+        case interval
+        /// `inet_send` -> the text `inet_out`/`cidr_out` prints (`InetText`).
+        case inet
+        /// `array_send` of one dimension -> a list row whose elements are read as `element`.
+        case array(element: Field)
+        /// `record_send` -> a structure row whose fields are read as `fields`.
+        case record(fields: [Field])
 
         init(_ column: PGColumnInfo) {
-            if column.viaText {
+            self.init(type: column.type, form: column.form)
+        }
+
+        init(type: ColumnType, form: PGValueForm) {
+            switch (type, form) {
+            case (_, .text), (_, .enumLabel):
                 self = .raw
                 return
+            case (_, .interval):
+                self = .interval
+                return
+            case (_, .inet):
+                self = .inet
+                return
+            case (.list(let element), .array(let elementForm, _)):
+                self = .array(element: Field(type: element, form: elementForm))
+                return
+            case (.structure(let fields), .composite(let forms, _)):
+                self = .record(fields: zip(fields, forms).map { Field(type: $0.type, form: $1) })
+                return
+            default:
+                break
             }
-            switch column.type {
+            switch type {
             case .boolean: self = .bool
             case .int16: self = .int2
             case .int32: self = .int4
@@ -44,6 +71,7 @@ struct BinaryCopyDecoder {
             case .date: self = .date
             case .time: self = .time
             case .timestamp, .timestampTZ: self = .timestamp
+            // A nested type always comes with its container form (matched above).
             case .list, .structure: self = .raw
             }
         }
@@ -115,7 +143,7 @@ struct BinaryCopyDecoder {
 
     /// One field into its column, through the send-form readers binary values share (`SendForm`).
     @inline(__always)
-    private static func decodeField(
+    static func decodeField(
         _ kind: Field, _ f: UnsafeRawBufferPointer, into vector: inout ColumnVector, scratch: inout [UInt8]
     ) throws(ValueFailure) {
         switch kind {
@@ -137,6 +165,23 @@ struct BinaryCopyDecoder {
         case .date: vector.append(try SendForm.date(f))
         case .time: vector.append(try SendForm.time(f))
         case .timestamp: vector.append(try SendForm.timestamp(f))
+        case .interval: vector.append(string: try IntervalText.format(f))
+        case .inet: vector.append(string: try InetText.format(f))
+        case .array(let element):
+            try vector.appendList { (elements: inout ColumnVector) throws(ValueFailure) in
+                try ContainerSendForm.forEachElement(f) { (e: UnsafeRawBufferPointer?) throws(ValueFailure) in
+                    guard let e else { return elements.appendNull() }
+                    try decodeField(element, e, into: &elements, scratch: &scratch)
+                }
+            }
+        case .record(let fields):
+            try vector.appendStructure { (children: inout [ColumnVector]) throws(ValueFailure) in
+                try ContainerSendForm.forEachField(f, expected: fields.count) {
+                    (i: Int, e: UnsafeRawBufferPointer?) throws(ValueFailure) in
+                    guard let e else { return children[i].appendNull() }
+                    try decodeField(fields[i], e, into: &children[i], scratch: &scratch)
+                }
+            }
         }
     }
 

@@ -10,8 +10,10 @@ struct PGColumnInfo: Sendable, Hashable {
     var typmod: Int32
     var notNull: Bool
     var type: ColumnType
-    /// Not one of the binary-mapped types: read as `col::text`, written through a text cast.
+    /// Written through a text cast: Ferry has no binary encoder for the type (`PGValueForm.binaryWritable`).
     var viaText: Bool
+    /// How values are read (`PGValueForm.text`: as `format('%s', col)`).
+    var form: PGValueForm = .native
     /// A stored generated column (`GENERATED ALWAYS AS … STORED`), which logical replication does not carry.
     var generated = false
 }
@@ -109,21 +111,23 @@ enum PostgresCatalog {
             SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
                    CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,
                    CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,
-                   a.attnotnull OR (t.typtype = 'd' AND t.typnotnull), a.attgenerated <> ''
+                   a.attnotnull OR (t.typtype = 'd' AND t.typnotnull), a.attgenerated <> '', a.attndims
             FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
             WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum
             """, [oidText], context: context, table: label)
         var columns: [PGColumnInfo] = []
+        var resolver = PostgresTypeResolver(conn: conn, table: label)
         for row in columnRows.rows {
-            guard row.count == 6, let name = row[0], let format = row[1], let typeOID = row[2].flatMap({ UInt32($0) }),
+            guard row.count == 7, let name = row[0], let format = row[1], let typeOID = row[2].flatMap({ UInt32($0) }),
                 let typmod = row[3].flatMap({ Int32($0) })
             else { continue }
-            let (type, viaText) = PostgresTypes.columnType(oid: typeOID, typmod: typmod)
+            let dimensions = row[6].flatMap { Int32($0) } ?? 0
+            let (type, form) = try resolver.resolve(oid: typeOID, typmod: typmod, dimensions: dimensions)
             columns.append(
                 PGColumnInfo(
                     name: name, formatType: format, typeOID: typeOID, typmod: typmod, notNull: row[4] == "t",
-                    type: type, viaText: viaText, generated: row[5] == "t"))
+                    type: type, viaText: !form.binaryWritable, form: form, generated: row[5] == "t"))
         }
         let keyRows = try conn.execParams(
             """

@@ -63,13 +63,14 @@ final class PostgresTableReader: TableReader {
 
     private var label: String { info.label }
 
-    /// Columns Ferry cannot decode in binary are converted to text by the server, through the type's output
+    /// Columns Ferry cannot decode in binary (`PGValueForm.text`) are converted to text by the server, through the type's output
     /// function (`format('%s', …)`), which is the form `psql` shows; a plain `::text` cast differs for some types
     /// (`inet` gains a `/32` mask). NULL stays NULL.
     private var selectList: String {
         info.columns.map { c in
             let name = PostgresSQL.quoteIdent(c.name)
-            return c.viaText ? "CASE WHEN \(name) IS NULL THEN NULL ELSE format('%s', \(name)) END AS \(name)" : name
+            return c.form == .text
+                ? "CASE WHEN \(name) IS NULL THEN NULL ELSE format('%s', \(name)) END AS \(name)" : name
         }.joined(separator: ", ")
     }
 

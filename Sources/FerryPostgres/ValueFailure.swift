@@ -14,6 +14,9 @@ enum ValueFailure: Error, Sendable, Hashable {
     case outOfRange(String)
     /// Bytes that are not a value of the type: a length or form the type never has.
     case malformed(expected: String)
+    /// An array Ferry would have to reshape to hold as a list: `dimensions` other than one, or a first index
+    /// (`lowerBound`) other than 1.
+    case notOneDimensional(dimensions: Int, lowerBound: Int)
 
     var reason: String {
         switch self {
@@ -24,6 +27,10 @@ enum ValueFailure: Error, Sendable, Hashable {
         case .numeric(.malformed, let type): "malformed \(type) value"
         case .outOfRange(let what): "\(what) beyond what Ferry can hold (64-bit microseconds since 1970)"
         case .malformed(let expected): "the server sent a value that is not \(expected)"
+        case .notOneDimensional(let dimensions, let lowerBound):
+            dimensions == 1
+                ? "an array indexed from \(lowerBound), where Ferry reads arrays indexed from 1"
+                : "a \(dimensions)-dimensional array, where Ferry reads one-dimensional arrays"
         }
     }
 
@@ -35,6 +42,9 @@ enum ValueFailure: Error, Sendable, Hashable {
             "Ferry does not understand how this server sends the column's type; please report it with the column's "
                 + "type and the PostgreSQL version"
         case .numeric, .outOfRange: "fix those values in the source, or leave the table out of the config"
+        case .notOneDimensional:
+            "flatten or cast the column in a view on the source (col::text keeps it as text), or declare the column "
+                + "with its dimensions (int[][]), which Ferry reads as text"
         }
     }
 

@@ -41,7 +41,7 @@ let allTypesSQL = """
             types == [
                 .int32, .boolean, .int16, .int32, .int64, .float32, .float64, .decimal(precision: 10, scale: 2),
                 .decimal(precision: 38, scale: 10), .numeric, .numeric, .text, .text, .text, .bytes, .uuid, .json,
-                .jsonb, .date, .time, .timestamp, .timestampTZ, .text, .text, .text, .text,
+                .jsonb, .date, .time, .timestamp, .timestampTZ, .text, .text, .text, .list(.int32),
             ])
         #expect(schema.primaryKey == ["id"])
         #expect(
@@ -108,7 +108,8 @@ let allTypesSQL = """
         let ipv6 = try v("addr").string(at: 1)
         #expect(ipv6 == "::1")
         #expect(try v("feeling").string(at: 0) == "happy")
-        #expect(try v("tags").string(at: 0) == "{1,NULL,3}")
+        #expect(ScalarValue(vector: try v("tags"), row: 0, type: .list(.int32)) == .list([.int(1), nil, .int(3)]))
+        #expect(ScalarValue(vector: try v("tags"), row: 1, type: .list(.int32)) == .list([]))
         // Row 3: NULL everywhere but the key and the NOT NULL column.
         for (i, column) in b.columns.enumerated() where column.name != "id" && column.name != "happened_tz" {
             #expect(b.vectors[i].isNull(2), "\(column.name) should be NULL")

@@ -6,6 +6,8 @@ struct RelationColumnInfo: Sendable, Hashable {
     var type: ColumnType
     /// Read as the type's text output (no binary mapping), kept as `.text`.
     var viaText: Bool
+    /// How the snapshot reads the type; the stream reads its binary or text form into the same values.
+    var form: PGValueForm = .native
     var nativeType: String?
     var nullable: Bool
 }
@@ -228,11 +230,11 @@ struct ChangeEventDecoder {
         default:
             let column = relation.columns[i]
             let binary = tuple.kinds[i] == UInt8(ascii: "b")
-            if binary && column.viaText { throw Self.textOnly(relation.names[i], of: relation.table) }
+            if binary && !column.form.binaryReadable { throw Self.textOnly(relation.names[i], of: relation.table) }
             do throws(ValueFailure) {
                 let bytes = tuple.bytes(i, in: payload)
-                if binary { return .value(try TupleBinary.value(bytes, type: column.type)) }
-                return .value(try TupleText.value(bytes, type: column.type, viaText: column.viaText))
+                if binary { return .value(try TupleBinary.value(bytes, type: column.type, form: column.form)) }
+                return .value(try TupleText.value(bytes, type: column.type, form: column.form))
             } catch {
                 throw error.error(column: relation.names[i], at: "change at \(lsn)", table: relation.table.description)
             }

@@ -180,17 +180,21 @@ public struct PostgresChangeSource: ChangeSource {
             let columns = try? conn.execParams(
                 """
                 SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,
-                       CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END
+                       CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, a.attndims
                 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
                 WHERE a.attrelid = ANY($1::regclass[]) AND a.attnum > 0 AND NOT a.attisdropped
                 """, [PostgresRelationCatalog.arrayLiteral(tables.map(PostgresSQL.qualifiedName))], context: context),
             !columns.rows.isEmpty
         else { return false }
-        return columns.rows.allSatisfy { row in
-            guard row.count == 2, let oid = row[0].flatMap({ UInt32($0) }), let typmod = row[1].flatMap({ Int32($0) })
+        var resolver = PostgresTypeResolver(conn: conn, table: tables.map(\.description).joined(separator: ", "))
+        for row in columns.rows {
+            guard row.count == 3, let oid = row[0].flatMap({ UInt32($0) }), let typmod = row[1].flatMap({ Int32($0) }),
+                let resolved = try? resolver.resolve(
+                    oid: oid, typmod: typmod, dimensions: row[2].flatMap { Int32($0) } ?? 0),
+                resolved.form.binaryReadable
             else { return false }
-            return !PostgresTypes.columnType(oid: oid, typmod: typmod).readAsText
         }
+        return true
     }
 
     // MARK: Cleanup

@@ -24,13 +24,16 @@ final class PostgresRelationCatalog: RelationCatalog {
             rows = try query(relation)
         }
         var infos: [RelationColumnInfo] = []
+        var resolver = PostgresTypeResolver(conn: try connection(), table: "\(relation.namespace).\(relation.name)")
         for (column, row) in zip(relation.columns, rows.rows) {
-            let oid = row.count == 4 ? row[1].flatMap { UInt32($0) } ?? column.typeOID : column.typeOID
-            let typmod = row.count == 4 ? row[2].flatMap { Int32($0) } ?? column.typmod : column.typmod
-            let (type, viaText) = PostgresTypes.columnType(oid: oid, typmod: typmod)
+            let oid = row.count == 5 ? row[1].flatMap { UInt32($0) } ?? column.typeOID : column.typeOID
+            let typmod = row.count == 5 ? row[2].flatMap { Int32($0) } ?? column.typmod : column.typmod
+            let dimensions = row.count == 5 ? row[4].flatMap { Int32($0) } ?? 0 : 0
+            let (type, form) = try resolver.resolve(oid: oid, typmod: typmod, dimensions: dimensions)
             infos.append(
                 RelationColumnInfo(
-                    type: type, viaText: viaText, nativeType: row.first ?? nil, nullable: row.last != "t"))
+                    type: type, viaText: form == .text, form: form, nativeType: row.first ?? nil,
+                    nullable: row[3] != "t"))
         }
         return infos
     }
@@ -44,7 +47,7 @@ final class PostgresRelationCatalog: RelationCatalog {
                 SELECT pg_catalog.format_type(u.o, u.m),
                        CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE u.o END,
                        CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE u.m END,
-                       COALESCE(a.attnotnull OR (t.typtype = 'd' AND t.typnotnull), false)
+                       COALESCE(a.attnotnull OR (t.typtype = 'd' AND t.typnotnull), false), COALESCE(a.attndims, 0)
                 FROM unnest($1::oid[], $2::int4[], $3::text[]) WITH ORDINALITY AS u(o, m, n, i)
                 LEFT JOIN pg_catalog.pg_type t ON t.oid = u.o
                 LEFT JOIN pg_catalog.pg_attribute a

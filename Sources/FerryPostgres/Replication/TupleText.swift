@@ -22,7 +22,35 @@ enum TupleText {
     /// The value of the text in `text` (a slice of the message being decoded: nothing is copied for numbers,
     /// dates and times, which are parsed from the bytes).
     static func value(_ text: UnsafeRawBufferPointer, type: ColumnType, viaText: Bool) throws(Failure) -> ScalarValue {
-        if viaText { return .text(string(text)) }
+        try value(text, type: type, form: viaText ? .text : .native)
+    }
+
+    /// The value of the text in `text` for a column whose values the snapshot reads as `form`: an array or a
+    /// composite is split (`TextLiteral`) and each element parsed as its own type, so the result equals the binary
+    /// readers'; intervals, addresses and enums are kept as the text they are.
+    static func value(
+        _ text: UnsafeRawBufferPointer, type: ColumnType, form: PGValueForm
+    ) throws(Failure)
+        -> ScalarValue
+    {
+        switch (type, form) {
+        case (_, .text), (_, .interval), (_, .inet), (_, .enumLabel): return .text(string(text))
+        case (.list(let element), .array(let elementForm, _)):
+            var values: [ScalarValue?] = []
+            try TextLiteral.forEachElement(text) { (e: UnsafeRawBufferPointer?) throws(Failure) in
+                values.append(try e.map { (e) throws(Failure) in try value(e, type: element, form: elementForm) })
+            }
+            return .list(values)
+        case (.structure(let fields), .composite(let forms, _)):
+            var values: [ScalarValue?] = []
+            try TextLiteral.forEachField(text, expected: fields.count) {
+                (i: Int, e: UnsafeRawBufferPointer?) throws(Failure) in
+                values.append(try e.map { (e) throws(Failure) in try value(e, type: fields[i].type, form: forms[i]) })
+            }
+            return .structure(values)
+        default:
+            break
+        }
         switch type {
         case .boolean:
             guard text.count == 1 else { throw .malformed(expected: "a boolean") }
@@ -70,7 +98,7 @@ enum TupleText {
         case .timestampTZ:
             return .timestamp(try timestamp(text, zoned: true), zoned: true)
         case .list, .structure:
-            throw .malformed(expected: "a \(type) (not read from a change stream yet)")
+            throw .malformed(expected: "a \(type) in its container's text form")
         }
     }
 
