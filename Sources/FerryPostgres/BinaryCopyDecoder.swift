@@ -7,7 +7,7 @@ import FerryCore
 /// buffer).
 struct BinaryCopyDecoder {
     /// How one field is turned into a column value.
-    indirect enum Field {
+    enum Field {
         case bool, int2, int4, int8, float4, float8
         /// numeric(p,s) with p ≤ 38: an unscaled `Int128` at `scale`.
         case decimal(precision: Int, scale: Int)
@@ -28,7 +28,7 @@ struct BinaryCopyDecoder {
         /// `inet_send` -> the text `inet_out`/`cidr_out` prints (`InetText`).
         case inet
         /// `array_send` of one dimension -> a list row whose elements are read as `element`.
-        case array(element: Field)
+        indirect case array(element: Field)
         /// `record_send` -> a structure row whose fields are read as `fields`.
         case record(fields: [Field])
 

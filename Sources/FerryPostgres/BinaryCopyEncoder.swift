@@ -7,6 +7,9 @@ struct CopyTargetColumn: Sendable {
     var typeOID: UInt32
     /// `format_type` of the column, for messages.
     var typeName: String
+    /// The column's Ferry type and form, which say how an array's elements or a composite's fields are encoded.
+    var type: ColumnType? = nil
+    var form: PGValueForm = .native
 }
 
 /// Encodes `RecordBatch`es into the binary COPY stream for a given set of target columns.
@@ -27,6 +30,13 @@ struct BinaryCopyEncoder {
         case jsonb
         case uuid
         case date, time, timestamp
+        /// `array_send`: one dimension from 1 (none when empty), elements encoded as `element`.
+        indirect case array(elementOID: UInt32, element: Field)
+        /// `record_send`: each field with its type OID, encoded as its `Field`.
+        case record(fieldOIDs: [UInt32], fields: [Field])
+        /// A list or structure into a text column: its PostgreSQL literal (`{1,NULL}`, `(1,"a b")`), which the
+        /// server casts when the column has another type.
+        case nestedText(ColumnType)
     }
 
     let fields: [Field]
@@ -40,7 +50,7 @@ struct BinaryCopyEncoder {
     init(source: [Column], target: [CopyTargetColumn], table: String) throws(FerryError) {
         var fields: [Field] = []
         for (column, into) in zip(source, target) {
-            guard let field = Self.field(from: column.type, into: into.typeOID) else {
+            guard let field = Self.field(from: column.type, into: into.typeOID, type: into.type, form: into.form) else {
                 throw FerryError(
                     .schema,
                     "cannot write column \(column.name) (\(column.type) in the source) into a \(into.typeName) "
@@ -58,6 +68,61 @@ struct BinaryCopyEncoder {
 
     /// Size at which the writer hands the buffer to libpq.
     static let chunkSize = 1 << 20
+
+    /// The encoding of `type` into a column of type `oid` whose Ferry type and form are `target` and `form`: arrays
+    /// and composites element by element (each into the target's element or field type), a nested value into a
+    /// text column as its literal.
+    static func field(from type: ColumnType, into oid: UInt32?, type target: ColumnType?, form: PGValueForm) -> Field? {
+        switch (type, target, form) {
+        case (.list(let element), .list(let targetElement)?, .array(let elementForm, let elementOID)):
+            guard
+                let encoded = field(
+                    from: element, into: nativeOID(targetElement), type: targetElement, form: elementForm)
+            else { return nil }
+            return .array(elementOID: elementOID, element: encoded)
+        case (.structure(let fields), .structure(let targetFields)?, .composite(let forms, let oids)):
+            guard fields.count == targetFields.count, forms.count == fields.count else { return nil }
+            var encoded: [Field] = []
+            for i in fields.indices {
+                guard
+                    let f = field(
+                        from: fields[i].type, into: nativeOID(targetFields[i].type), type: targetFields[i].type,
+                        form: forms[i])
+                else { return nil }
+                encoded.append(f)
+            }
+            return .record(fieldOIDs: oids, fields: encoded)
+        case (.list, _, _), (.structure, _, _):
+            let T = PostgresTypes.self
+            return oid.map { [T.text, T.varchar, T.bpchar, T.name].contains($0) } == true ? .nestedText(type) : nil
+        default:
+            return oid.flatMap { field(from: type, into: $0) }
+        }
+    }
+
+    /// The built-in OID whose binary form Ferry writes for a natively mapped `type`.
+    static func nativeOID(_ type: ColumnType) -> UInt32? {
+        let T = PostgresTypes.self
+        switch type {
+        case .boolean: return T.bool
+        case .int16: return T.int2
+        case .int32: return T.int4
+        case .int64: return T.int8
+        case .float32: return T.float4
+        case .float64: return T.float8
+        case .decimal, .numeric: return T.numeric
+        case .text: return T.text
+        case .bytes: return T.bytea
+        case .uuid: return T.uuid
+        case .json: return T.json
+        case .jsonb: return T.jsonb
+        case .date: return T.date
+        case .time: return T.time
+        case .timestamp: return T.timestamp
+        case .timestampTZ: return T.timestamptz
+        case .list, .structure: return nil
+        }
+    }
 
     static func field(from type: ColumnType, into oid: UInt32) -> Field? {
         let T = PostgresTypes.self
@@ -120,6 +185,10 @@ struct BinaryCopyEncoder {
             for i in 0..<fields.count {
                 if batch.vectors[i].isNull(row) {
                     buffer.appendBE(Int32(-1))
+                } else if fields[i].isNested {
+                    try Self.encodeNested(
+                        fields[i], batch.vectors[i], row: row, name: names[i], table: table, into: &buffer,
+                        scratch: &scratch)
                 } else {
                     try Self.encode(
                         fields[i], columns[i], row: row, name: names[i], table: table, into: &buffer,
@@ -127,6 +196,58 @@ struct BinaryCopyEncoder {
                 }
             }
             if buffer.count >= Self.chunkSize { try flush(&buffer) }
+        }
+    }
+
+    /// A list, a structure or a nested value's text, recursing into elements and fields.
+    private static func encodeNested(
+        _ field: Field, _ vector: ColumnVector, row: Int, name: String, table: String, into out: inout [UInt8],
+        scratch: inout [Int16]
+    ) throws(FerryError) {
+        switch field {
+        case .array(let elementOID, let element):
+            let range = vector.listRange(at: row)
+            let elements = vector.listElements
+            let start = reserveLength(&out)
+            out.appendBE(Int32(range.isEmpty ? 0 : 1))
+            out.appendBE(Int32(range.contains { elements.isNull($0) } ? 1 : 0))
+            out.appendBE(elementOID)
+            if !range.isEmpty {
+                out.appendBE(Int32(range.count))
+                out.appendBE(Int32(1))
+            }
+            for j in range {
+                try encodeSlot(element, elements, row: j, name: name, table: table, into: &out, scratch: &scratch)
+            }
+            patchLength(&out, at: start)
+        case .record(let oids, let fields):
+            let children = vector.structureFields
+            let start = reserveLength(&out)
+            out.appendBE(Int32(fields.count))
+            for i in fields.indices {
+                out.appendBE(oids[i])
+                try encodeSlot(
+                    fields[i], children[i], row: row, name: name, table: table, into: &out, scratch: &scratch)
+            }
+            patchLength(&out, at: start)
+        case .nestedText(let type):
+            let text = ScalarValue(vector: vector, row: row, type: type)?.description ?? ""
+            out.appendBE(Int32(text.utf8.count))
+            out.append(contentsOf: text.utf8)
+        default:
+            try encode(field, vector.values, row: row, name: name, table: table, into: &out, scratch: &scratch)
+        }
+    }
+
+    /// One element or field: its length and bytes, or −1 for NULL.
+    private static func encodeSlot(
+        _ field: Field, _ vector: ColumnVector, row: Int, name: String, table: String, into out: inout [UInt8],
+        scratch: inout [Int16]
+    ) throws(FerryError) {
+        if vector.isNull(row) {
+            out.appendBE(Int32(-1))
+        } else {
+            try encodeNested(field, vector, row: row, name: name, table: table, into: &out, scratch: &scratch)
         }
     }
 
@@ -237,5 +358,15 @@ struct BinaryCopyEncoder {
         out[start + 1] = UInt8(truncatingIfNeeded: length >> 16)
         out[start + 2] = UInt8(truncatingIfNeeded: length >> 8)
         out[start + 3] = UInt8(truncatingIfNeeded: length)
+    }
+}
+
+extension BinaryCopyEncoder.Field {
+    /// Encoded from the whole vector (its children), not from its flat values.
+    var isNested: Bool {
+        switch self {
+        case .array, .record, .nestedText: true
+        default: false
+        }
     }
 }

@@ -110,7 +110,7 @@ final class PostgresTableWriter: TableWriter {
         let label = self.label
         let targetOID = existing.map { String($0.oid) }
         return PostgresWritePlanner(
-            target: table, existing: existing, schema: schema, mode: mode,
+            target: table, existing: existing, schema: schema, mode: mode, nativeTypes: try nativeTypes(schema),
             nameTaken: { (name: String) throws(FerryError) -> Bool in
                 let rows = try conn.execParams(
                     """
@@ -120,6 +120,32 @@ final class PostgresTableWriter: TableWriter {
                     """, [schemaName, name, targetOID], context: "choosing index names for \(label)", table: label)
                 return !rows.rows.isEmpty
             })
+    }
+
+    /// What the target's catalog makes of the native type spellings of `schema`'s columns that Ferry does not map
+    /// itself (`interval`, an enum, `posint[]`), for `PostgresTypes.ddl(for:nativeTypes:)`: a Delta or PostgreSQL
+    /// source's original type is recreated when the target has it. Each lookup runs under a savepoint inside a
+    /// transaction, so a spelling the server cannot parse costs nothing.
+    func nativeTypes(_ schema: TableSchema) throws(FerryError) -> [String: (type: ColumnType, form: PGValueForm)] {
+        var out: [String: (type: ColumnType, form: PGValueForm)] = [:]
+        var resolver = PostgresTypeResolver(conn: conn, table: label)
+        for column in schema.columns where column.type == .text || column.type.isNested {
+            guard let native = column.nativeType, out[native] == nil, PostgresTypes.isTypeNameCandidate(native),
+                PostgresTypes.ddl(for: column, nativeTypes: [:]).ddl != native
+            else { continue }
+            let savepoint = conn.inTransaction
+            if savepoint { try conn.exec("SAVEPOINT ferry_type", context: "looking up type \(native)", table: label) }
+            let rows = try? conn.execParams(
+                "SELECT to_regtype($1)::oid", [native], context: "looking up type \(native)", table: label)
+            if savepoint {
+                try conn.exec(
+                    rows == nil ? "ROLLBACK TO SAVEPOINT ferry_type" : "RELEASE SAVEPOINT ferry_type",
+                    context: "looking up type \(native)", table: label)
+            }
+            guard let oid = rows?.scalar.flatMap({ UInt32($0) }) else { continue }
+            out[native] = try resolver.resolve(oid: oid, typmod: -1)
+        }
+        return out
     }
 
     func describeWrite(schema: TableSchema, mode: WriteMode) -> [String] {
@@ -152,7 +178,8 @@ final class PostgresTableWriter: TableWriter {
                 targets.append(
                     CopyTargetColumn(
                         name: target.name, typeOID: viaText ? PostgresTypes.text : target.typeOID,
-                        typeName: viaText ? "text" : target.formatType))
+                        typeName: viaText ? "text" : target.formatType, type: viaText ? .text : target.type,
+                        form: viaText ? .native : target.form))
             }
             var encoder = try BinaryCopyEncoder(source: schema.columns, target: targets, table: label)
             try conn.beginCopyIn(plan.copySQL, context: "starting to load \(label)", table: label)

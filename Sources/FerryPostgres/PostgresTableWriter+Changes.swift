@@ -195,7 +195,8 @@ extension PostgresTableWriter: ChangeWriter {
         let copyTargets = targets.map { target in
             CopyTargetColumn(
                 name: target.name, typeOID: target.viaText ? PostgresTypes.text : target.typeOID,
-                typeName: target.viaText ? "text" : target.formatType)
+                typeName: target.viaText ? "text" : target.formatType, type: target.viaText ? .text : target.type,
+                form: target.viaText ? .native : target.form)
         }
         var encoder = try BinaryCopyEncoder(source: columns, target: copyTargets, table: label)
         let columnList = columns.map { q($0.name) }.joined(separator: ", ")

@@ -94,6 +94,7 @@ public enum PostgresTypes {
         case .timestamp: "timestamp"
         case .timestampTZ: "timestamptz"
         case .list(let element): ddlType(for: element) + "[]"
+        // A composite needs a type in the target; without one the value is kept as its record literal.
         case .structure: "text"
         }
     }
@@ -103,10 +104,45 @@ public enum PostgresTypes {
     /// (so a SQLite `integer`, which Ferry reads as int64, is not recreated as a 32-bit column); otherwise
     /// `ddlType(for:)`.
     public static func ddlType(for column: Column) -> String {
-        if let native = column.nativeType, let parsed = parseNativeType(native), parsed.type == column.type {
-            return parsed.ddl
+        ddl(for: column, nativeTypes: [:]).ddl
+    }
+
+    /// The DDL type for a column and whether its values are written through a text cast: as `ddlType(for:)`, and
+    /// also the column's native spelling when `nativeTypes` (what the target's catalog resolves that spelling to,
+    /// `PostgresDestination.nativeTypes`) says the target has it and it holds the column's values: a text column
+    /// whose type Ferry does not map (`interval`, `inet`, `int4range`, an enum; cast from text), or a list or
+    /// structure of the same Ferry type (`posint[]`, a composite).
+    static func ddl(
+        for column: Column, nativeTypes: [String: (type: ColumnType, form: PGValueForm)]
+    ) -> (
+        ddl: String, viaText: Bool
+    ) {
+        if let native = column.nativeType {
+            if let parsed = parseNativeType(native), parsed.type == column.type { return (parsed.ddl, false) }
+            if case .list(let element) = column.type, native.hasSuffix("[]"),
+                let parsed = parseNativeType(String(native.dropLast(2))), parsed.type == element
+            {
+                return (parsed.ddl + "[]", false)
+            }
+            if let resolved = nativeTypes[native] {
+                let fits =
+                    column.type == .text
+                    ? resolved.type == .text && resolved.form != .native : resolved.type == column.type
+                if fits && (column.type == .text || column.type.isNested) {
+                    return (native, !resolved.form.binaryWritable)
+                }
+            }
         }
-        return ddlType(for: column.type)
+        return (ddlType(for: column.type), false)
+    }
+
+    /// Whether `text` may be looked up as a type name: the characters of a type name and nothing that could end
+    /// the DDL it goes into. What is used is only ever a spelling the server resolved to a type.
+    static func isTypeNameCandidate(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 200 && !text.contains("--") && !text.contains("/*")
+            && text.unicodeScalars.allSatisfy { c in
+                c.properties.isAlphabetic || ("0"..."9").contains(c) || " _.,()[]\"$".unicodeScalars.contains(c)
+            }
     }
 
     /// Recognizes `format_type()` spellings of the types Ferry creates; `nil` for anything else.

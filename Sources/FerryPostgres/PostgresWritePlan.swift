@@ -27,6 +27,8 @@ struct PostgresWritePlanner {
     let existing: PGTableInfo?
     let schema: TableSchema
     let mode: WriteMode
+    /// What the target makes of the columns' native type spellings (`PostgresDestination.nativeTypes`).
+    var nativeTypes: [String: (type: ColumnType, form: PGValueForm)] = [:]
     /// Whether a relation name is already used in the target schema by something other than an index of the
     /// current target (those go away with it in a swap).
     let nameTaken: (String) throws(FerryError) -> Bool
@@ -53,13 +55,24 @@ struct PostgresWritePlanner {
 
     // MARK: Definitions
 
-    private func columnDefinitions(_ columns: [Column]) -> [String] {
-        columns.map { c in q(c.name) + " " + PostgresTypes.ddlType(for: c) + (c.nullable ? "" : " NOT NULL") }
+    /// The DDL type of a column and whether it is written through a text cast (`PostgresTypes.ddl(for:nativeTypes:)`).
+    func ddl(_ column: Column) -> (ddl: String, viaText: Bool) {
+        PostgresTypes.ddl(for: column, nativeTypes: nativeTypes)
+    }
+
+    /// With `textForCasts`, columns written through a cast are created as text (the staging swap converts them
+    /// after its COPY).
+    private func columnDefinitions(_ columns: [Column], textForCasts: Bool = false) -> [String] {
+        columns.map { c in
+            let type = ddl(c)
+            return q(c.name) + " " + (textForCasts && type.viaText ? "text" : type.ddl)
+                + (c.nullable ? "" : " NOT NULL")
+        }
     }
 
     /// `CREATE TABLE` with the columns and, unless `withPrimaryKey` is false (staging), the primary key.
-    func createTable(_ name: String, withPrimaryKey: Bool) -> String {
-        var parts = columnDefinitions(schema.columns)
+    func createTable(_ name: String, withPrimaryKey: Bool, textForCasts: Bool = false) -> String {
+        var parts = columnDefinitions(schema.columns, textForCasts: textForCasts)
         if withPrimaryKey && !schema.primaryKey.isEmpty {
             parts.append("PRIMARY KEY (" + schema.primaryKey.map(q).joined(separator: ", ") + ")")
         }
@@ -113,7 +126,16 @@ struct PostgresWritePlanner {
         var plan = PostgresWritePlan(
             encodingTable: TableName(schema: schemaName, name: staging), viaTempTable: false,
             copySQL: copySQL(into: qualified(staging)), staging: staging)
-        plan.prepare = ["DROP TABLE IF EXISTS \(qualified(staging))", createTable(staging, withPrimaryKey: false)]
+        plan.prepare = [
+            "DROP TABLE IF EXISTS \(qualified(staging))",
+            createTable(staging, withPrimaryKey: false, textForCasts: true),
+        ]
+        // Columns of a type Ferry writes only as text are loaded as text, then converted in place.
+        for column in schema.columns where ddl(column).viaText {
+            plan.finish.append(
+                "ALTER TABLE \(qualified(staging)) ALTER COLUMN \(q(column.name)) TYPE \(ddl(column).ddl) USING "
+                    + "\(q(column.name))::\(ddl(column).ddl)")
+        }
         // Build the key and indexes on the staging table under provisional names, outside any transaction: the
         // old table stays readable meanwhile. The swap transaction then only renames.
         var renames: [String] = []
@@ -167,7 +189,7 @@ struct PostgresWritePlanner {
                 if let current = existing.column(named: column.name) {
                     targetTypes.append((current.formatType, current.viaText))
                 } else {
-                    targetTypes.append((PostgresTypes.ddlType(for: column), false))
+                    targetTypes.append(ddl(column))
                 }
             }
         } else {
@@ -175,7 +197,7 @@ struct PostgresWritePlanner {
             for (index, name) in zip(schema.indexes, try indexNames()) {
                 finishDDL.append(createIndex(index, name: name, on: target.name))
             }
-            targetTypes = schema.columns.map { (PostgresTypes.ddlType(for: $0), false) }
+            targetTypes = schema.columns.map(ddl)
         }
         if case .replace(.simpleCopy) = mode, existing != nil {
             prepare.append("TRUNCATE \(qualified(target.name))")
@@ -253,7 +275,7 @@ struct PostgresWritePlanner {
                         table: label)
                 }
             } else {
-                let type = PostgresTypes.ddlType(for: column)
+                let type = ddl(column).ddl
                 statements.append("ALTER TABLE \(qualified(target.name)) ADD COLUMN \(q(column.name)) \(type)")
             }
         }

@@ -238,11 +238,13 @@ import Testing
     @Test(arguments: Target.allCases, Values.allCases)
     func caughtUpTargetEqualsSource(target: Target, values: Values) async throws {
         let env = try Env(target)
-        // An interval or inet column has a binary form Ferry does not read, so its table streams as text.
-        let omitting: Set<String> = values == .binary ? ["span", "addr"] : []
+        // Interval and inet columns stream in binary too; a point column has a binary form Ferry does not read, so
+        // its table streams as text.
+        let omitting: Set<String> = []
         var itemsTable = CrossDatabaseTests.pgTable
-        if values == .binary {
-            itemsTable = itemsTable.replacingOccurrences(of: ", span interval, addr inet", with: "")
+        if values == .text {
+            itemsTable = itemsTable.replacingOccurrences(
+                of: ", span interval, addr inet", with: ", span interval, addr inet, pt point")
         }
         try env.sql(itemsTable + Self.docsTable)
         try CrossDatabaseTests.fill(env.cluster, env.srcDB, to: 50, omitting: omitting)
