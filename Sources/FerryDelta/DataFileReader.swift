@@ -22,7 +22,7 @@ struct DataFileReader {
         self.label = table.label
         reader = try table.open(file)
         deleted = try table.deletedRows(of: file)
-        names = reader.schema.fields.map(\.name)
+        names = reader.nodes.map(\.name)
         var starts = [0]
         for rg in 0..<reader.rowGroupCount { starts.append(starts[rg] + reader.rowCount(ofRowGroup: rg)) }
         rowGroupStarts = starts

@@ -64,7 +64,7 @@ final class DataFileWriter {
             "part-\(String(format: "%05d", paths.count))-\(UUID().uuidString.lowercased())-c000.\(codecName).parquet"
         let relative = relativeDirectory.isEmpty ? name : relativeDirectory + "/" + name
         let writer = try table.create(
-            relative, schema: ParquetMapping.schema(columns),
+            relative, nodes: ParquetMapping.nodes(columns),
             options: WriterOptions(codec: options.codec, rowGroupBytes: options.rowGroupBytes, createdBy: "ferry"))
         current = (writer, name)
         paths.append(relative)

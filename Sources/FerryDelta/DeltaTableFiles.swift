@@ -67,7 +67,7 @@ struct DeltaTableFiles: Sendable {
 
     /// Creates a new data file at `relativePath` (not URI-encoded), its directory included.
     func create(
-        _ relativePath: String, schema: ParquetSchema, options: WriterOptions
+        _ relativePath: String, nodes: [SchemaNode], options: WriterOptions
     ) throws(FerryError) -> ParquetWriter {
         let full = path + "/" + relativePath
         let directory = (full as NSString).deletingLastPathComponent
@@ -75,7 +75,7 @@ struct DeltaTableFiles: Sendable {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         do throws(ParquetError) {
-            return try ParquetWriter(path: full, schema: schema, options: options)
+            return try ParquetWriter(path: full, nodes: nodes, options: options)
         } catch {
             throw FerryError(.io, "cannot create data file \(full): \(error.message)", table: label)
         }

@@ -26,7 +26,7 @@ extension DeltaTableWriter: ChangeWriter {
     func apply(
         _ changes: ChangeSet, schema: TableSchema, at position: ChangePosition, pipeline: String
     ) throws(FerryError) -> Bool {
-        try schema.rejectNestedColumns(target: "Delta", table: label)
+        try checkKeysAreFlat(schema)
         let current = try loadSnapshot()
         let appId = Self.changeAppId(pipeline)
         let held = current?.transactionVersion(appId: appId).map { LSN(rawValue: UInt64(bitPattern: $0)) }

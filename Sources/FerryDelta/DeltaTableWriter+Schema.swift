@@ -19,6 +19,18 @@ extension DeltaTableWriter {
         }
     }
 
+    /// Throws when a primary key column is a list or structure: merges find rows by key (`KeyIndex`, `KeyMatcher`,
+    /// file statistics), which only flat values have. Nested columns are otherwise only carried through.
+    func checkKeysAreFlat(_ schema: TableSchema) throws(FerryError) {
+        for name in schema.primaryKey {
+            guard let column = schema.column(named: name), column.type.isNested else { continue }
+            throw FerryError(
+                .schema,
+                "key column \(name) is nested (\(column.type)); Delta tables need flat key columns to merge changes",
+                table: label)
+        }
+    }
+
     func checkEvolution(from existing: TableSchema, to schema: TableSchema, mode: WriteMode) throws(FerryError) {
         // A replace rewrites every file, so it may change the schema freely.
         if case .replace = mode { return }

@@ -98,7 +98,7 @@ final class DeltaTableWriter: TableWriter {
     }
 
     func begin(schema: TableSchema, mode: WriteMode) throws(FerryError) {
-        try schema.rejectNestedColumns(target: "Delta", table: label)
+        try checkKeysAreFlat(schema)
         if let session { session.discard(in: files) }
         session = nil
         var partitionBy = configuredPartitions

@@ -7,6 +7,8 @@ import Parquet
 ///
 /// Bounds are exact (timestamps to the microsecond, not truncated to milliseconds), so they stay valid bounds; a
 /// column whose bound cannot be written exactly (long strings, wide decimals, binary) gets only its null count.
+/// Nested columns (lists, structures) get no statistics at all, as delta-rs writes none for non-primitive
+/// columns: the protocol makes every statistic optional, and a reader then never skips a file for them.
 enum FileStatsBuilder {
     static let maxStringStatBytes = 64
 
@@ -14,7 +16,11 @@ enum FileStatsBuilder {
         var minValues: [String: JSONValue] = [:]
         var maxValues: [String: JSONValue] = [:]
         var nullCount: [String: JSONValue] = [:]
-        for (summary, column) in zip(file.columns, columns) {
+        // Summaries are per leaf column, named by their path: a top-level primitive column's is its own name.
+        var summaries: [String: ColumnSummary] = [:]
+        for summary in file.columns { summaries[summary.name] = summary }
+        for column in columns where !column.type.isNested {
+            guard let summary = summaries[column.name] else { continue }
             nullCount[column.name] = .int(Int64(summary.nullCount))
             if let v = summary.min.flatMap({ json($0, type: column.type) }) { minValues[column.name] = v }
             if let v = summary.max.flatMap({ json($0, type: column.type) }) { maxValues[column.name] = v }

@@ -15,9 +15,15 @@ enum ParquetMapping {
         }
     }
 
+    /// The Parquet leaf of a primitive column (a nested column's type gets the leaf of a string, never used: see
+    /// ``node(name:type:nullable:)``).
     static func field(_ column: Column) -> ParquetField {
+        field(name: column.name, type: column.type, nullable: column.nullable)
+    }
+
+    static func field(name: String, type: ColumnType, nullable: Bool) -> ParquetField {
         let (physical, logical): (PhysicalType, LogicalType)
-        switch column.type {
+        switch type {
         case .boolean: (physical, logical) = (.boolean, .none)
         case .int16: (physical, logical) = (.int32, .integer(bitWidth: 16, signed: true))
         case .int32: (physical, logical) = (.int32, .none)
@@ -32,14 +38,28 @@ enum ParquetMapping {
         case .date: (physical, logical) = (.int32, .date)
         case .timestamp: (physical, logical) = (.int64, .timestamp(utcAdjusted: false))
         case .timestampTZ: (physical, logical) = (.int64, .timestamp(utcAdjusted: true))
-        // Nested columns are refused before anything is written (`TableSchema.rejectNestedColumns`).
         case .list, .structure: (physical, logical) = (.byteArray, .string)
         }
-        return ParquetField(name: column.name, physicalType: physical, logicalType: logical, nullable: column.nullable)
+        return ParquetField(name: name, physicalType: physical, logicalType: logical, nullable: nullable)
     }
 
-    static func schema(_ columns: [Column]) -> ParquetSchema {
-        ParquetSchema(fields: columns.map(field))
+    /// The Parquet schema node of a column: a leaf, a 3-level LIST of nullable elements (Delta's
+    /// `containsNull: true`), or a group of nullable fields.
+    static func node(name: String, type: ColumnType, nullable: Bool) -> SchemaNode {
+        switch type {
+        case .list(let element):
+            return .list(name: name, nullable: nullable, element: node(name: "element", type: element, nullable: true))
+        case .structure(let fields):
+            return .group(
+                name: name, nullable: nullable,
+                children: fields.map { node(name: $0.name, type: $0.type, nullable: true) })
+        default:
+            return .primitive(field(name: name, type: type, nullable: nullable))
+        }
+    }
+
+    static func nodes(_ columns: [Column]) -> [SchemaNode] {
+        columns.map { node(name: $0.name, type: $0.type, nullable: $0.nullable) }
     }
 
     /// One Ferry column vector as a Parquet column.
@@ -78,6 +98,10 @@ enum ParquetMapping {
             }
             values = .byteArray(offsets: out.offsets, data: out.data)
         case (_, .bytes(let b)): values = .byteArray(offsets: b.offsets, data: b.data)
+        case (.list(let element), .list(let offsets, let elements)):
+            values = .list(offsets: offsets, elements: column(elements, type: element))
+        case (.structure(let fields), .structure(let children)):
+            values = .structure(zip(children, fields).map { column($0, type: $1.type) })
         default:
             preconditionFailure("column of type \(type) holds \(vector.values) storage")
         }
@@ -143,6 +167,17 @@ enum ParquetMapping {
         case (.time, _): return try vectorByValue(column, type: type, name: name)
         case (_, .byteArray(let offsets, let data)) where type.storage == .bytes:
             return ColumnVector(values: .bytes(BinaryArray(offsets: offsets, data: data)), validity: validity)
+        case (.list(let element), .list(let offsets, let elements)):
+            let items = try vector(elements, type: element, name: name)
+            return ColumnVector(values: .list(offsets: offsets, elements: items), validity: validity)
+        case (.structure(let fields), .structure(let children)) where children.count == fields.count:
+            var vectors: [ColumnVector] = []
+            for (child, field) in zip(children, fields) {
+                vectors.append(try vector(child, type: field.type, name: "\(name).\(field.name)"))
+            }
+            return ColumnVector(values: .structure(vectors), validity: validity)
+        case (.list, _), (.structure, _), (_, .list), (_, .structure):
+            throw FerryError(.schema, "column \(name): the Parquet data does not match the table's type \(type)")
         default: return try vectorByValue(column, type: type, name: name)
         }
     }

@@ -96,7 +96,7 @@ final class SQLiteTableWriter: TableWriter {
 
     func createTableSQL(_ name: String, schema: TableSchema) -> String {
         var parts = schema.columns.map { c in
-            SQLiteTypes.quote(c.name) + " " + SQLiteTypes.declaredType(for: c.type) + (c.nullable ? "" : " NOT NULL")
+            SQLiteTypes.quote(c.name) + " " + SQLiteTypes.ddlType(for: c.type) + (c.nullable ? "" : " NOT NULL")
         }
         if !schema.primaryKey.isEmpty {
             parts.append("PRIMARY KEY (" + schema.primaryKey.map(SQLiteTypes.quote).joined(separator: ", ") + ")")
@@ -127,7 +127,7 @@ final class SQLiteTableWriter: TableWriter {
             } else {
                 statements.append(
                     "ALTER TABLE \(SQLiteTypes.quote(name)) ADD COLUMN \(SQLiteTypes.quote(column.name)) "
-                        + SQLiteTypes.declaredType(for: column.type))
+                        + SQLiteTypes.ddlType(for: column.type))
             }
         }
         for column in existing.columns where schema.column(named: column.name) == nil && !column.nullable {
@@ -182,7 +182,6 @@ final class SQLiteTableWriter: TableWriter {
     /// Opens the write's transaction and, inside it, creates or evolves the table: a write that never commits
     /// (killed, failed) leaves no table behind, not even an empty one.
     func begin(schema: TableSchema, mode: WriteMode) throws(FerryError) {
-        try schema.rejectNestedColumns(target: "SQLite", table: tableLabel)
         let existing = try existingSchema()
         var statements: [String] = []
         if case .replace(.stagingSwap) = mode {

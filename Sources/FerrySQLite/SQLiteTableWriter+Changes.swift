@@ -20,7 +20,6 @@ extension SQLiteTableWriter: ChangeWriter {
     func apply(
         _ changes: ChangeSet, schema: TableSchema, at position: ChangePosition, pipeline: String
     ) throws(FerryError) -> Bool {
-        try schema.rejectNestedColumns(target: "SQLite", table: tableLabel)
         let held = try appliedPosition(pipeline: pipeline)
         guard try position.needsApplying(over: held, schema: schema, table: tableLabel) else { return false }
         let existing = try existingSchema()
@@ -127,7 +126,7 @@ extension SQLiteTableWriter: ChangeWriter {
             ).map { (name: $0["name"] as String, sql: $0["sql"] as String) }
         }
         var parts = existing.columns.map { c in
-            q(c.name) + " " + (c.nativeType ?? SQLiteTypes.declaredType(for: c.type))
+            q(c.name) + " " + (c.nativeType.map(SQLiteTypes.ddl) ?? SQLiteTypes.ddlType(for: c.type))
                 + (c.nullable || relaxed.contains(c.name) ? "" : " NOT NULL")
         }
         if !existing.primaryKey.isEmpty {

@@ -5,8 +5,12 @@ import Foundation
 ///
 /// SQLite stores values by affinity, so the declared type is the only place a table's intent lives. Ferry declares
 /// types it can read back exactly: decimals as `DECIMAL_TEXT(p,s)` (TEXT affinity, so SQLite never rounds them to a
-/// 15-digit REAL), timestamps as ISO-8601 text, booleans as 0/1.
+/// 15-digit REAL), timestamps as ISO-8601 text, booleans as 0/1, lists and structures as JSON text under a type
+/// that names them exactly (`JSON list<int32>`, `JSON struct<a: int32, b: text>`), so Ferry reads them back typed.
 enum SQLiteTypes {
+    /// The prefix of the declared type of a list or structure column.
+    static let nestedPrefix = "JSON "
+
     static func declaredType(for type: ColumnType) -> String {
         switch type {
         case .boolean: "BOOLEAN"
@@ -26,14 +30,30 @@ enum SQLiteTypes {
         case .time: "TIME"
         case .timestamp: "TIMESTAMP"
         case .timestampTZ: "TIMESTAMPTZ"
-        // Nested columns are refused before anything is written (`TableSchema.rejectNestedColumns`).
-        case .list, .structure: "TEXT"
+        case .list, .structure: nestedPrefix + type.description
         }
     }
 
+    /// A declared type as it goes into DDL: as it is when SQLite parses it as a type name, else quoted (the
+    /// `JSON list<int32>` of a nested column); SQLite keeps the text inside the quotes as the declared type.
+    static func ddl(_ declared: String) -> String {
+        let plain = declared.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "_ (),".unicodeScalars.contains($0)
+        }
+        return plain ? declared : quote(declared)
+    }
+
+    static func ddlType(for type: ColumnType) -> String { ddl(declaredType(for: type)) }
+
     /// Maps a declared SQLite type to a column type, following SQLite's affinity rules where names are ambiguous.
     static func columnType(declared: String) -> ColumnType {
-        let t = declared.uppercased().trimmingCharacters(in: .whitespaces)
+        let trimmed = declared.trimmingCharacters(in: .whitespaces)
+        if trimmed.uppercased().hasPrefix(nestedPrefix),
+            let nested = NestedTypeParser.parse(trimmed.dropFirst(nestedPrefix.count)), nested.isNested
+        {
+            return nested
+        }
+        let t = trimmed.uppercased()
         let base = t.split(separator: "(").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? t
         let params = parameters(t)
         if base.hasPrefix("BOOL") { return .boolean }

@@ -61,6 +61,13 @@ enum SQLiteValueReader {
         case .float32, .float64:
             switch storage {
             case SQLITE_INTEGER, SQLITE_FLOAT: vector.append(sqlite3_column_double(stmt, i))
+            case SQLITE_BLOB where sqlite3_column_bytes(stmt, i) == 8:
+                // A float SQLite cannot hold as a REAL (`-0.0`), as `SQLiteValueWriter` stores it: its IEEE bits.
+                var bits: UInt64 = 0
+                if let p = sqlite3_column_blob(stmt, i) {
+                    for k in 0..<8 { bits = bits << 8 | UInt64(p.load(fromByteOffset: k, as: UInt8.self)) }
+                }
+                vector.append(Double(bitPattern: bits))
             default:
                 let s = text(stmt, i)
                 guard let d = Double(s.trimmingCharacters(in: .whitespaces)) else {
@@ -128,8 +135,12 @@ enum SQLiteValueReader {
                 vector.append(t.micros)
             }
         case .list, .structure:
-            // SQLite declares no nested types, so a SQLite schema never maps to one.
-            throw Failure(message: "a \(type) column cannot be read from SQLite (nested values are not supported yet)")
+            // JSON text, as `SQLiteValueWriter` stores lists and structures.
+            guard storage == SQLITE_TEXT else { throw Failure(message: "a \(type) value must be JSON text") }
+            let count = Int(sqlite3_column_bytes(stmt, i))
+            let bytes: [UInt8] =
+                sqlite3_column_text(stmt, i).map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
+            try SQLiteJSON.decode(bytes, type: type, into: &vector)
         }
     }
 

@@ -2,7 +2,15 @@ import FerryCore
 import GRDBSQLite
 
 /// Binds typed column values to SQLite statement parameters in the representation `SQLiteValueReader` reads back.
+///
+/// Floats SQLite cannot hold as a REAL are stored in another form rather than changed: SQLite turns a NaN into
+/// NULL and keeps a REAL with no fraction as an integer, so `-0.0` would read back as `0`. A NaN is stored as the
+/// text `'NaN'` and `-0.0` as the 8-byte blob of its IEEE 754 bits (`x'8000000000000000'`; any text of it would
+/// be converted back to a REAL by the column's affinity); infinities are REALs SQLite keeps.
 enum SQLiteValueWriter {
+    /// The big-endian IEEE 754 bits of `-0.0`.
+    static let negativeZero: [UInt8] = [0x80, 0, 0, 0, 0, 0, 0, 0]
+
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     static func bind(_ stmt: OpaquePointer, _ param: Int32, vector: ColumnVector, row: Int, type: ColumnType) -> Int32 {
@@ -13,7 +21,14 @@ enum SQLiteValueWriter {
         case .int16, .int32, .int64:
             return sqlite3_bind_int64(stmt, param, vector.int64(at: row))
         case .float32, .float64:
-            return sqlite3_bind_double(stmt, param, vector.float64(at: row))
+            let d = vector.float64(at: row)
+            if d.isNaN { return bindText(stmt, param, "NaN") }
+            if d == 0 && d.sign == .minus {
+                return negativeZero.withUnsafeBytes { raw in
+                    sqlite3_bind_blob(stmt, param, raw.baseAddress, Int32(raw.count), transient)
+                }
+            }
+            return sqlite3_bind_double(stmt, param, d)
         case .decimal(_, let scale):
             return bindText(stmt, param, DecimalText.format(unscaled: vector.decimal(at: row), scale: scale))
         case .date:
@@ -40,9 +55,15 @@ enum SQLiteValueWriter {
                 }
                 return sqlite3_bind_text(stmt, param, p, Int32(raw.count), transient)
             }
-        // Refused before anything is written (`TableSchema.rejectNestedColumns`); the text form if ever reached.
         case .list, .structure:
-            return bindText(stmt, param, ScalarValue(vector: vector, row: row, type: type)?.description ?? "")
+            var json: [UInt8] = []
+            SQLiteJSON.encode(vector, row: row, type: type, into: &json)
+            return json.withUnsafeBytes { raw in
+                guard let p = raw.baseAddress?.assumingMemoryBound(to: CChar.self) else {
+                    return bindText(stmt, param, "")
+                }
+                return sqlite3_bind_text(stmt, param, p, Int32(raw.count), transient)
+            }
         }
     }
 

@@ -23,6 +23,7 @@ struct AssemblyLeaf {
             default: return .bytes(bytes)
             }
         case .fixedLen(let width, let data): return .bytes(Array(data[(slot * width)..<((slot + 1) * width)]))
+        case .list, .structure: return .null  // Leaves hold primitive values only.
         }
     }
 }

@@ -2,6 +2,11 @@
 ///
 /// Contiguous arrays let the writer PLAIN-encode with a single copy and the reader decode without per-value
 /// allocation. NULL rows still occupy a slot (holding any placeholder value), so index `i` is always row `i`.
+///
+/// Nested columns (a ``SchemaNode/list(name:nullable:element:)`` or ``SchemaNode/group(name:nullable:children:)``
+/// node) nest batches the Arrow way, so a batch of lists is three arrays, not one object per row: `.list` holds
+/// the offsets of each row's elements in one child batch of all elements (with its own validity: NULL elements),
+/// `.structure` one child batch per field, each with a slot per row (a NULL struct row holds placeholder slots).
 public enum ColumnValues: Hashable, Sendable {
     case boolean([Bool])
     case int32([Int32])
@@ -12,6 +17,11 @@ public enum ColumnValues: Hashable, Sendable {
     case byteArray(offsets: [Int], data: [UInt8])
     /// Value `i` is `data[i * width ..< (i + 1) * width]`.
     case fixedLen(width: Int, data: [UInt8])
+    /// Row `i` holds elements `offsets[i] ..< offsets[i + 1]` of `elements`; `offsets.count == rows + 1`. A NULL
+    /// row and an empty one both have equal offsets; the row's validity tells them apart.
+    indirect case list(offsets: [Int], elements: ColumnBatch)
+    /// One batch per field of the group, in schema order, each with one slot per row.
+    case structure([ColumnBatch])
 
     /// The number of rows (including NULL slots).
     public var count: Int {
@@ -23,6 +33,8 @@ public enum ColumnValues: Hashable, Sendable {
         case .double(let values): values.count
         case .byteArray(let offsets, _): max(offsets.count - 1, 0)
         case .fixedLen(let width, let data): width > 0 ? data.count / width : 0
+        case .list(let offsets, _): max(offsets.count - 1, 0)
+        case .structure(let fields): fields.first?.count ?? 0
         }
     }
 }

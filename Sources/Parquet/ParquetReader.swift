@@ -11,12 +11,14 @@
 /// }
 /// ```
 ///
-/// - Note: Nested schemas (structs, lists, maps) are refused with an `unsupported` error for now.
+/// Nested columns (structs and lists) are read columnar too, as ``ColumnValues/structure(_:)`` and
+/// ``ColumnValues/list(offsets:elements:)`` batches; maps only row by row, with ``readRows(rowGroup:columns:)``.
+///
 /// - Note: Not thread-safe; use one reader per thread (or task).
 public final class ParquetReader {
     public let path: String
-    /// The file's top-level primitive columns, in file order: every column of a flat file. These are what
-    /// ``readRowGroup(_:columns:)`` reads; nested columns are read with ``readRows(rowGroup:columns:)``.
+    /// The file's top-level primitive columns, in file order: every column of a flat file. Their footer
+    /// statistics are what ``statistics(ofRowGroup:)`` reports.
     public let schema: ParquetSchema
     /// The full schema, nested columns included.
     public let nodes: [SchemaNode]
@@ -112,44 +114,79 @@ public final class ParquetReader {
     }
 
     /// Reads row group `index`.
-    /// - Parameter columns: the names of the columns to read, in the order wanted; `nil` reads all, in schema
-    ///   order. Only the requested column chunks are read from disk.
-    /// - Returns: one ``ColumnBatch`` per requested column, each with ``rowCount(ofRowGroup:)`` rows.
-    /// - Throws: `unknownColumn` for a name not in the schema; `corrupt`, `unsupported` or `io` otherwise.
+    /// - Parameter columns: the names of the top-level columns to read, in the order wanted; `nil` reads all, in
+    ///   schema order (``nodes``). Only the requested column chunks are read from disk.
+    /// - Returns: one ``ColumnBatch`` per requested column, each with ``rowCount(ofRowGroup:)`` rows; nested
+    ///   columns as nested batches.
+    /// - Throws: `unknownColumn` for a name not in the schema; `unsupported` for a map column; `corrupt`,
+    ///   `unsupported` or `io` otherwise.
     public func readRowGroup(_ index: Int, columns: [String]? = nil) throws(ParquetError) -> [ColumnBatch] {
         guard index >= 0 && index < metadata.rowGroups.count else {
             throw ParquetError(.unknownColumn, "\(path): no row group \(index) (the file has \(rowGroupCount))")
         }
         let group = metadata.rowGroups[index]
-        var indices: [Int] = []
-        if let columns {
-            for name in columns {
-                if !schema.fields.contains(where: { $0.name == name }) && nodes.contains(where: { $0.name == name }) {
-                    throw ParquetError(
-                        .unsupported, "\(path): column '\(name)' is nested; read it with readRows(rowGroup:columns:)")
-                }
-                guard let position = schema.fields.firstIndex(where: { $0.name == name }) else {
-                    throw ParquetError(.unknownColumn, "\(path): no column named '\(name)'")
-                }
-                indices.append(position)
+        var selected: [CompiledNode] = []
+        for name in columns ?? compiled.nodes.map(\.name) {
+            guard let node = compiled.nodes.first(where: { $0.name == name }) else {
+                throw ParquetError(.unknownColumn, "\(path): no column named '\(name)'")
             }
-        } else {
-            indices = Array(schema.fields.indices)
+            if case .map = node.kind {
+                throw ParquetError(
+                    .unsupported, "\(path): column '\(name)' is a map; read it with readRows(rowGroup:columns:)")
+            }
+            selected.append(node)
+        }
+        // The leaves to decode, each once; those under a nested node with their levels.
+        var wanted: [(leaf: Int, levels: Bool)] = []
+        var position = [Int](repeating: -1, count: compiled.leaves.count)
+        for node in selected {
+            let nested: Bool
+            if case .leaf = node.kind { nested = false } else { nested = true }
+            for leaf in node.leaves where position[leaf] < 0 {
+                position[leaf] = wanted.count
+                wanted.append((leaf, nested))
+            }
         }
         // Written by the workers without a lock: each worker writes only the slots of the positions it claimed, and
         // every position is claimed once, so no two threads touch one slot; `forEach` returns after all are done.
-        let results = UnsafeMutableBufferPointer<ColumnBatch?>.allocate(capacity: indices.count)
+        let results = UnsafeMutableBufferPointer<(ColumnBatch, LeafLevels?)?>.allocate(capacity: wanted.count)
         results.initialize(repeating: nil)
         defer {
             results.deinitialize()
             results.deallocate()
         }
-        try workers.forEach(indices.count) { position, decompressor throws(ParquetError) in
+        let leaves = wanted
+        try workers.forEach(leaves.count) { position, decompressor throws(ParquetError) in
             results[position] = try readColumn(
-                flatLeaves[indices[position]], of: group, index: index, keepLevels: false, decompressor: decompressor
-            ).0
+                leaves[position].leaf, of: group, index: index, keepLevels: leaves[position].levels,
+                decompressor: decompressor)
         }
-        return results.compactMap { $0 }
+        var assembly: [AssemblyLeaf?] = []
+        var batches: [ColumnBatch] = []
+        batches.reserveCapacity(selected.count)
+        for node in selected {
+            if case .leaf(let leaf) = node.kind, let (batch, _) = results[position[leaf]] {
+                batches.append(batch)
+                continue
+            }
+            if assembly.isEmpty {
+                assembly = [AssemblyLeaf?](repeating: nil, count: compiled.leaves.count)
+                for (slot, entry) in leaves.enumerated() where entry.levels {
+                    guard let (batch, levels) = results[slot] else { continue }
+                    assembly[entry.leaf] = AssemblyLeaf(
+                        field: compiled.leaves[entry.leaf].field, batch: batch, levels: levels ?? LeafLevels())
+                }
+            }
+            let assembler = ColumnarAssembler(leaves: assembly, context: "\(path), row group \(index)")
+            let batch = try assembler.batch(of: node)
+            guard batch.count == Int(group.numRows) else {
+                throw ParquetError(
+                    .corrupt,
+                    "\(path), row group \(index): column '\(node.name)' has \(batch.count) rows, not \(group.numRows)")
+            }
+            batches.append(batch)
+        }
+        return batches
     }
 
     /// Reads and decodes leaf column `column` of row group `index`.

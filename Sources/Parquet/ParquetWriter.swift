@@ -30,8 +30,10 @@ public final class ParquetWriter {
 
     private var file: OutputFile?
     private let compiled: CompiledSchema
-    /// Whether every node is a top-level primitive, so columnar ``write(_:)`` applies.
-    private let isFlat: Bool
+    /// For each leaf column, the top-level node (and batch of ``write(_:)``) it belongs to.
+    private let nodeOfLeaf: [Int]
+    /// Whether a leaf lies under a list or map, so pages end only between appends (see ``sliceRows()``).
+    private let hasRepeatedLeaves: Bool
     /// Worker threads, each with its own codec context.
     private let workers: WorkerPool<PageCompressor>
     private var columns: [any ColumnWriter]
@@ -64,7 +66,8 @@ public final class ParquetWriter {
         }
         let compiled = try CompiledSchema(nodes)
         self.compiled = compiled
-        isFlat = compiled.leaves.count == nodes.count
+        nodeOfLeaf = compiled.nodes.indices.flatMap { n in compiled.nodes[n].leaves.map { _ in n } }
+        hasRepeatedLeaves = compiled.leaves.contains { $0.maxRepetitionLevel > 0 }
         schema = ParquetSchema(
             fields: compiled.leaves.map { leaf in
                 var field = leaf.field
@@ -100,23 +103,35 @@ public final class ParquetWriter {
     /// Rows written so far, including the open row group.
     public var rowsWritten: Int { totalRows + rowsInGroup }
 
-    /// Appends one batch of rows: one ``ColumnBatch`` per schema field, in schema order, all of the same length.
+    /// Appends one batch of rows: one ``ColumnBatch`` per top-level node (for a flat schema, per field), in schema
+    /// order, all of the same length. Nested nodes take nested batches (``ColumnValues/list(offsets:elements:)``
+    /// for lists, ``ColumnValues/structure(_:)`` for groups), shredded into levels a whole array at a time.
     /// - Throws: `invalidBatch` if the batch doesn't match the schema (nothing of it is written then); `io` or
     ///   `compression` errors, after which the writer is unusable.
     public func write(_ batch: [ColumnBatch]) throws(ParquetError) {
         try checkUsable()
-        guard isFlat else {
-            throw ParquetError(.invalidBatch, "\(path): the schema is nested; write rows with write(rows:)")
-        }
         let rows = try validate(batch)
+        let nodeOfLeaf = nodeOfLeaf
         var row = 0
         while row < rows {
             // Cut big batches into slices, so a row group can close in the middle of one.
             let end = min(rows, row + sliceRows())
+            var shredded = [(ColumnBatch, LeafLevels)?](repeating: nil, count: columns.count)
+            for (index, node) in compiled.nodes.enumerated() {
+                if case .leaf = node.kind { continue }
+                ColumnarShredder.shred(batch[index], node: node, rows: row..<end, into: &shredded)
+            }
             do {
                 let columns = columns
+                let slices = shredded
                 try workers.forEach(columns.count) { index, compressor throws(ParquetError) in
-                    try columns[index].append(batch[index], rows: row..<end, levels: nil, compressor: compressor)
+                    if let (leafBatch, levels) = slices[index] {
+                        try columns[index].append(
+                            leafBatch, rows: 0..<leafBatch.count, levels: levels, compressor: compressor)
+                    } else {
+                        try columns[index].append(
+                            batch[nodeOfLeaf[index]], rows: row..<end, levels: nil, compressor: compressor)
+                    }
                 }
             } catch {
                 failure = error
@@ -282,48 +297,41 @@ public final class ParquetWriter {
     }
 
     /// Rows per slice: what fits in the rest of the row group at the bytes per row seen so far (at least 256,
-    /// at most 65536 rows, so slices stay cache-friendly and threads get enough work per hand-off).
+    /// at most 65536 rows, so slices stay cache-friendly and threads get enough work per hand-off). Pages of
+    /// leaves under a list end only between slices, so with such leaves a slice is also sized to about one page.
     private func sliceRows() -> Int {
         let buffered = bufferedBytes
         let perRow = rowsInGroup > 0 ? max(1, buffered / rowsInGroup) : bytesPerRow
-        guard perRow > 0 else { return 4096 }
-        return max(256, min(65536, (options.rowGroupBytes - buffered) / perRow))
+        guard perRow > 0 else { return hasRepeatedLeaves ? 1024 : 4096 }
+        let upper = hasRepeatedLeaves ? max(64, min(65536, options.pageBytes / perRow)) : 65536
+        return max(min(256, upper), min(upper, (options.rowGroupBytes - buffered) / perRow))
     }
 
     /// Checks a batch against the schema before any of it is encoded, so a bad batch leaves the file intact.
     private func validate(_ batch: [ColumnBatch]) throws(ParquetError) -> Int {
-        guard batch.count == schema.fields.count else {
+        guard batch.count == compiled.nodes.count else {
             throw ParquetError(
-                .invalidBatch, "\(path): batch has \(batch.count) columns, the schema \(schema.fields.count)")
+                .invalidBatch, "\(path): batch has \(batch.count) columns, the schema \(compiled.nodes.count)")
         }
         let rows = batch.first?.count ?? 0
-        for (index, (column, field)) in zip(batch, schema.fields).enumerated() {
+        for (index, (column, node)) in zip(batch, compiled.nodes).enumerated() {
             func fail(_ why: String) -> ParquetError {
-                ParquetError(.invalidBatch, "\(path), column \(index) '\(field.name)': \(why)")
+                ParquetError(.invalidBatch, "\(path), column \(index) '\(node.name)': \(why)")
             }
             guard column.count == rows else { throw fail("\(column.count) rows, the first column has \(rows)") }
+            guard case .leaf(let leaf) = node.kind else {
+                try ColumnarShredder.validate(
+                    column, node: node, leaves: compiled.leaves, context: "\(path), column \(index)")
+                continue
+            }
             if let validity = column.validity {
                 guard validity.count == rows else {
                     throw fail("validity has \(validity.count) entries for \(rows) rows")
                 }
-                if !field.nullable && validity.contains(false) { throw fail("NULL in a non-nullable column") }
+                if !node.nullable && validity.contains(false) { throw fail("NULL in a non-nullable column") }
             }
-            switch (column.values, field.physicalType) {
-            case (.boolean, .boolean), (.int32, .int32), (.int64, .int64), (.float, .float), (.double, .double):
-                break
-            case (.byteArray(let offsets, let data), .byteArray):
-                guard offsets.count == rows + 1, offsets.first ?? 0 >= 0, offsets.last ?? 0 <= data.count else {
-                    throw fail("byte array offsets don't fit the data")
-                }
-                for position in 1..<offsets.count where offsets[position] < offsets[position - 1] {
-                    throw fail("byte array offsets decrease at row \(position - 1)")
-                }
-            case (.fixedLen(let width, let data), .fixedLenByteArray(let expected)):
-                guard width == expected else { throw fail("values are \(width) bytes wide, the column \(expected)") }
-                guard data.count == rows * width else { throw fail("fixed-length data is not rows × width bytes") }
-            default:
-                throw fail("values of the wrong type for \(field.physicalType)")
-            }
+            try ColumnarShredder.checkLeaf(
+                column.values, type: compiled.leaves[leaf].field.physicalType, rows: rows, fail: fail)
         }
         return rows
     }

@@ -51,6 +51,8 @@ private func expectedStatistics(
             less = { $0.lexicographicallyPrecedes($1) }
         }
         bounds = (strings.min(by: less).map { hex($0) }, strings.max(by: less).map { hex($0) })
+    case .list, .structure:
+        bounds = (nil, nil)
     }
     return (nulls, bounds.0, bounds.1)
 }

@@ -214,4 +214,25 @@ enum PythonScripts {
             pq.write_table(table, os.path.join(directory, name), **options)
         print(json.dumps({"ours": ours, "files": {name: expected for name in configs}}, ensure_ascii=False))
         """#
+
+    /// Per leaf column (by dotted path): min and max over the row groups' statistics, and the entries (num_values).
+    static let leafStatistics = #"""
+        import json, sys
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(sys.argv[1]).metadata
+        out = {}
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            for c in range(group.num_columns):
+                column = group.column(c)
+                entry = out.setdefault(column.path_in_schema, {"min": None, "max": None, "num_values": 0})
+                entry["num_values"] += column.num_values
+                s = column.statistics
+                if s is not None and s.has_min_max:
+                    entry["min"] = s.min if entry["min"] is None else min(entry["min"], s.min)
+                    entry["max"] = s.max if entry["max"] is None else max(entry["max"], s.max)
+        print(json.dumps({k: {x: (y if isinstance(y, int) or y is None else str(y)) for x, y in v.items()}
+                          for k, v in out.items()}))
+        """#
 }

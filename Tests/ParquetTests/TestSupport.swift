@@ -87,6 +87,8 @@ func tokens(_ batch: ColumnBatch, field: ParquetField) -> [String?] {
             let slice = data[(row * width)..<((row + 1) * width)]
             return isDecimal ? String(int128(bigEndian: slice)) : hex(slice)
         }
+    case .list, .structure:
+        values = []
     }
     return values.enumerated().map { batch.isNull($0.offset) ? nil : $0.element }
 }
@@ -149,7 +151,7 @@ func concatenate(_ batches: [ColumnBatch]) -> ColumnBatch {
                 if case .fixedLen(_, let data) = batch.values { return data }
                 return []
             })
-    case nil:
+    case .list, .structure, nil:
         values = .int32([])
     }
     return ColumnBatch(values: values, validity: anyNull ? validity : nil)
