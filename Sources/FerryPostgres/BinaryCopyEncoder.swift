@@ -27,6 +27,8 @@ struct BinaryCopyEncoder {
         /// Bytes as they are: text into text-like, bytea into bytea, json into json.
         case raw
         case uuidAsText
+        /// Canonical uuid text (a lake keeps uuids as strings) into a uuid column.
+        case uuidFromText
         case jsonb
         case uuid
         case date, time, timestamp
@@ -139,16 +141,16 @@ struct BinaryCopyEncoder {
             switch type {
             case .decimal(_, let s): return .numericFromDecimal(scale: s)
             case .int16, .int32, .int64: return .numericFromInt
-            case .numeric: return .numericFromText
+            case .numeric, .text: return .numericFromText
             default: return nil
             }
         case T.text, T.varchar, T.bpchar, T.name:
             if type == .uuid { return .uuidAsText }
             return type.storage == .bytes && type != .bytes ? .raw : nil
         case T.bytea: return type == .bytes ? .raw : nil
-        case T.json: return type == .json || type == .jsonb ? .raw : nil
-        case T.jsonb: return type == .json || type == .jsonb ? .jsonb : nil
-        case T.uuid: return type == .uuid ? .uuid : nil
+        case T.json: return type == .json || type == .jsonb || type == .text ? .raw : nil
+        case T.jsonb: return type == .json || type == .jsonb || type == .text ? .jsonb : nil
+        case T.uuid: return type == .uuid ? .uuid : type == .text ? .uuidFromText : nil
         case T.date: return type == .date ? .date : nil
         case T.time: return type == .time ? .time : nil
         case T.timestamp: return type == .timestamp ? .timestamp : nil
@@ -312,6 +314,13 @@ struct BinaryCopyEncoder {
         case (.uuid, .bytes(let a)):
             let value = a[row]
             guard value.count == 16 else { throw outOfRange("a \(value.count)-byte uuid") }
+            out.appendBE(Int32(16))
+            out.append(contentsOf: value)
+        case (.uuidFromText, .bytes(let a)):
+            guard let value = UUIDText.parse(String(decoding: a[row], as: UTF8.self)) else {
+                throw FerryError(
+                    .data, "column \(name): '\(a.string(at: row))' is not a uuid the target can store", table: table)
+            }
             out.appendBE(Int32(16))
             out.append(contentsOf: value)
         case (.uuidAsText, .bytes(let a)):

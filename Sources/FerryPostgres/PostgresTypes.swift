@@ -131,9 +131,24 @@ public enum PostgresTypes {
                 if fits && (column.type == .text || column.type.isNested) {
                     return (native, !resolved.form.binaryWritable)
                 }
+                // A lake keeps the elements of a `uuid[]` (or json, jsonb, numeric ones) as strings: the encoder
+                // parses them into the native type's binary form (time only through a text cast).
+                if column.type.isNested, resolved.type.isNested, column.type == textual(resolved.type) {
+                    return (native, !resolved.form.binaryWritable)
+                }
             }
         }
         return (ddlType(for: column.type), false)
+    }
+
+    /// `type` with the leaves a Delta table stores as strings (uuid, json, jsonb, time, numeric) as `text`.
+    static func textual(_ type: ColumnType) -> ColumnType {
+        switch type {
+        case .uuid, .json, .jsonb, .time, .numeric: .text
+        case .list(let element): .list(textual(element))
+        case .structure(let fields): .structure(fields.map { StructField(name: $0.name, type: textual($0.type)) })
+        default: type
+        }
     }
 
     /// Whether `text` may be looked up as a type name: the characters of a type name and nothing that could end
