@@ -144,7 +144,7 @@ run() {
     echo "== $name: $cmd"
     start=$(date +%s)
     set +e
-    flock "$LOCK" bash -c 'echo "== $0: build lock held after $(($(date +%s) - $1)) s"; shift 2; exec "$@"' \
+    flock -o "$LOCK" bash -c 'echo "== $0: build lock held after $(($(date +%s) - $1)) s"; shift 2; exec "$@"' \
         "$name" "$start" -- chroot "$ROOT" /usr/bin/env -i HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 CI=true \
         /bin/bash -lc "cd /root/ferry && $cmd"
     status=$?
