@@ -264,7 +264,8 @@ struct PostgresNativeWritePlanner {
             where !source.partitions.contains(where: { $0.definition.name == partition.definition.name }) {
                 let child = partition.definition
                 if !replacing, try partitionHoldsRows(child.schema, child.name) {
-                    lossy.append("partition \(child.label) of \(label) is gone from the source and holds rows in the target")
+                    lossy.append(
+                        "partition \(child.label) of \(label) is gone from the source and holds rows in the target")
                     if !force { continue }
                 }
                 prepare.append("DROP TABLE \(child.qualified)")
