@@ -40,28 +40,72 @@ public struct Engine: Sendable {
         self.logger = logger
     }
 
-    /// Runs every table in `tables`, in config order, `workers` at a time. A failing table does not stop the others.
+    /// Runs every table in `tables`, `workers` at a time, in config order except that a table starts only once
+    /// the tables it references among them have finished (`TableOrder`). A failing table does not stop the others;
+    /// the outcomes are in config order.
     public func run(tables: [TableSpec], runId: String) async -> [TableOutcome] {
         var outcomes = [TableOutcome?](repeating: nil, count: tables.count)
+        let order = await tableOrder(tables)
         await withTaskGroup(of: (Int, TableOutcome).self) { group in
-            var next = 0
-            func launch() {
-                let index = next
-                let spec = tables[index]
-                next += 1
-                group.addTask {
-                    (index, await self.runTable(spec, runId: runId))
+            var started = Set<Int>()
+            var finished = Set<Int>()
+            func fill() {
+                while started.count - finished.count < workers,
+                    let index = order.next(started: started, finished: finished)
+                {
+                    started.insert(index)
+                    let spec = tables[index]
+                    group.addTask {
+                        (index, await self.runTable(spec, runId: runId))
+                    }
                 }
             }
-            while next < tables.count && next < workers { launch() }
+            fill()
             while let (index, outcome) = await group.next() {
                 outcomes[index] = outcome
-                if next < tables.count { launch() }
+                finished.insert(index)
+                fill()
             }
         }
         var done = outcomes.compactMap { $0 }
         if !dryRun { await restoreConstraints(tables: tables, outcomes: &done) }
         return done
+    }
+
+    /// The order of `tables` given the foreign keys between them, when the source knows them; config order
+    /// otherwise, or when they cannot be read (logged).
+    func tableOrder(_ tables: [TableSpec]) async -> TableOrder {
+        guard tables.count > 1, let source = source as? any TableDependencySource else {
+            return TableOrder(count: tables.count, references: [:])
+        }
+        let names = tables.map(\.name)
+        let result = await BlockingThread.run(name: "ferry-dependencies") {
+            () -> Swift.Result<[TableName: [TableName]], FerryError> in
+            do throws(FerryError) {
+                return .success(try source.referencedTables(among: names))
+            } catch {
+                return .failure(error)
+            }
+        }
+        var references: [Int: Set<Int>] = [:]
+        switch result {
+        case .success(let map):
+            for (i, name) in names.enumerated() {
+                let referenced = map[name] ?? []
+                references[i] = Set(names.indices.filter { referenced.contains(names[$0]) })
+            }
+        case .failure(let error):
+            logger.warning(
+                "could not read the foreign keys between the tables; they start in config order",
+                metadata: ["error": "\(error.message)"])
+        }
+        let order = TableOrder(count: tables.count, references: references)
+        for cycle in order.cycles {
+            logger.notice(
+                "the foreign keys of these tables form a cycle; they start in config order",
+                metadata: ["cycle": "\(cycle.map { tables[$0].name.description }.joined(separator: " -> "))"])
+        }
+        return order
     }
 
     /// Once every table has committed: the destination adds back the constraints between tables that the loads

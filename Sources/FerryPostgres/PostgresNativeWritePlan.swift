@@ -13,6 +13,16 @@ struct PostgresNativeWritePlan {
     var staging: String?
     /// Schema changes that would lose data; the write refuses them unless forced.
     var lossy: [String] = []
+    /// For statements of `types` whose failure needs more than the server's words (`CREATE EXTENSION`): what the
+    /// statement does and what the user can do when it fails.
+    var remedies: [String: Remedy] = [:]
+
+    struct Remedy {
+        /// What the statement does, naming the object: "creating extension hstore in schema public".
+        var context: String
+        /// What to do when it fails.
+        var advice: String
+    }
 
     var statements: [String] { types + prepare + [copySQL] + finish }
 }
@@ -30,7 +40,13 @@ struct PostgresNativeWritePlanner {
     let force: Bool
     /// Whether foreign keys of other tables reference the target, or the target has its own.
     let targetHasForeignKeys: Bool
+    /// The target's installed extensions among the source's, by name: the schema each is installed in.
+    var targetExtensions: [String: String] = [:]
+    /// The extensions the target server could install (`pg_available_extensions`) among the source's.
+    var availableExtensions: Set<String> = []
     let holdsValues: (String) throws(FerryError) -> Bool
+    /// Whether the target's partition (schema, name) holds any row.
+    var partitionHoldsRows: (String, String) throws(FerryError) -> Bool = { _, _ throws(FerryError) in true }
 
     static let pendingTable = "_ferry_pending_constraints"
     static let tempTable = "__ferry_load"
@@ -49,7 +65,7 @@ struct PostgresNativeWritePlanner {
         } else {
             plan = try transactionalPlan()
         }
-        plan.types = try typeStatements()
+        (plan.types, plan.remedies) = try typeStatements()
         return plan
     }
 
@@ -61,7 +77,8 @@ struct PostgresNativeWritePlanner {
 
     /// Schemas, extensions and types, created or brought in line, under an advisory lock so tables loading at the
     /// same time do not create the same type twice.
-    private func typeStatements() throws(FerryError) -> [String] {
+    private func typeStatements() throws(FerryError) -> ([String], [String: PostgresNativeWritePlan.Remedy]) {
+        var remedies: [String: PostgresNativeWritePlan.Remedy] = [:]
         var out = ["BEGIN", "SELECT pg_catalog.pg_advisory_xact_lock(\(Self.schemaLock))"]
         var schemas = [schema]
         for t in source.types where !schemas.contains(t.schema) { schemas.append(t.schema) }
@@ -74,10 +91,33 @@ struct PostgresNativeWritePlanner {
                     ["CREATE SCHEMA \(q(s))"]))
         }
         for e in source.extensions {
-            out.append(
-                Self.unless(
-                    "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = \(PostgresSQL.literal(e.name))",
-                    ["CREATE EXTENSION \(q(e.name)) SCHEMA \(q(e.schema))"]))
+            let create = "CREATE EXTENSION \(q(e.name)) SCHEMA \(q(e.schema))"
+            if let installed = targetExtensions[e.name] {
+                guard installed == e.schema else {
+                    throw FerryError(
+                        .schema,
+                        "extension \(e.name) is installed in schema \(installed) of the target but in schema "
+                            + "\(e.schema) of the source, and \(label) uses its types under the source's schema; run "
+                            + "ALTER EXTENSION \(q(e.name)) SET SCHEMA \(q(e.schema)) in the target and run again",
+                        table: label)
+                }
+                continue
+            }
+            guard availableExtensions.contains(e.name) else {
+                throw FerryError(
+                    .schema,
+                    "extension \(e.name), whose types \(label) uses, is not available on the target server; install "
+                        + "its package there (the version the source has), or have a superuser run \(create) in "
+                        + "the target database, then run again",
+                    table: label)
+            }
+            let statement = Self.unless(
+                "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = \(PostgresSQL.literal(e.name))", [create])
+            remedies[statement] = PostgresNativeWritePlan.Remedy(
+                context: "creating extension \(e.name) in schema \(e.schema) of the target for \(label)",
+                advice: "have a superuser run \(create) in the target database (the extension's package must be "
+                    + "installed on the target server), then run again")
+            out.append(statement)
         }
         for t in source.types {
             guard let have = targetTypes[t.label] else {
@@ -111,7 +151,7 @@ struct PostgresNativeWritePlanner {
                     ]))
         }
         out.append("COMMIT")
-        return out
+        return (out, remedies)
     }
 
     /// Runs `statements` unless `query` finds a row. The check reads the catalog with the statement's own snapshot,
@@ -134,17 +174,23 @@ struct PostgresNativeWritePlanner {
         let regclass = PostgresSQL.literal(qualified) + "::pg_catalog.regclass"
         return [
             // Every table a foreign key joins to the target is locked first, in name order, so loads of related
-            // tables at the same time wait for each other instead of deadlocking.
+            // tables at the same time wait for each other instead of deadlocking. Locked by name, read in the
+            // query's snapshot: a related table that another load swapped meanwhile is locked under its new
+            // identity (its old OID no longer has a name), and one dropped meanwhile is skipped.
             """
             DO $ferry$ DECLARE r record; BEGIN
-            FOR r IN SELECT t FROM (
-                       SELECT \(regclass) AS t
-                       UNION SELECT con.conrelid::pg_catalog.regclass FROM pg_catalog.pg_constraint con
+            FOR r IN SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) AS t
+                     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                     WHERE c.oid IN (
+                       SELECT \(regclass)
+                       UNION SELECT con.conrelid FROM pg_catalog.pg_constraint con
                              WHERE con.contype = 'f' AND con.confrelid = \(regclass)
-                       UNION SELECT con.confrelid::pg_catalog.regclass FROM pg_catalog.pg_constraint con
-                             WHERE con.contype = 'f' AND con.conrelid = \(regclass)) x
-                     ORDER BY t::text LOOP
-              EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', r.t);
+                       UNION SELECT con.confrelid FROM pg_catalog.pg_constraint con
+                             WHERE con.contype = 'f' AND con.conrelid = \(regclass))
+                     ORDER BY 1 LOOP
+              IF pg_catalog.to_regclass(r.t) IS NOT NULL THEN
+                EXECUTE 'LOCK TABLE ' || r.t || ' IN ACCESS EXCLUSIVE MODE';
+              END IF;
             END LOOP; END $ferry$
             """,
             """
@@ -212,6 +258,18 @@ struct PostgresNativeWritePlanner {
                 one.partitions = [partition]
                 prepare += PostgresTableDDL(definition: one, schema: schema, name: name).createPartitions()
             }
+            // A partition gone from the source goes from the target too, or its range would take rows the source
+            // keeps in another partition (the default one). A replace has emptied it; otherwise its rows are lost.
+            for partition in target.partitions
+            where !source.partitions.contains(where: { $0.definition.name == partition.definition.name }) {
+                let child = partition.definition
+                if !replacing, try partitionHoldsRows(child.schema, child.name) {
+                    lossy.append(
+                        "partition \(child.label) of \(label) is gone from the source and holds rows in the target")
+                    if !force { continue }
+                }
+                prepare.append("DROP TABLE \(child.qualified)")
+            }
         } else {
             prepare += ddl.createSerialSequences()
             prepare.append(ddl.createTable())
@@ -228,7 +286,8 @@ struct PostgresNativeWritePlanner {
             finish.append(
                 PostgresWritePlanner.insertSQL(
                     into: qualified, columns: copyColumns, select: copyColumns, from: temp, upsertKey: key,
-                    updating: source.copiedColumns.map(\.name)))
+                    updating: source.copiedColumns.map(\.name),
+                    overridingSystemValue: source.copiedColumns.contains { $0.identity == "a" }))
         } else {
             copyInto = qualified
         }

@@ -38,18 +38,50 @@ extension PostgresTableWriter: NativeTableWriter {
                 context: "reading the foreign keys of \(label)", table: label)
             touched = !rows.rows.isEmpty
         }
+        let (installed, available) = try targetExtensions(source.extensions.map(\.name))
         let conn = self.conn
         let qualified = self.qualified
         let label = self.label
         return PostgresNativeWritePlanner(
             source: source, schema: schema, name: table.name, target: target, targetTypes: targetTypes, mode: mode,
-            force: force, targetHasForeignKeys: touched,
+            force: force, targetHasForeignKeys: touched, targetExtensions: installed, availableExtensions: available,
             holdsValues: { (column: String) throws(FerryError) -> Bool in
                 let rows = try conn.exec(
                     "SELECT 1 FROM \(qualified) WHERE \(PostgresSQL.quoteIdent(column)) IS NOT NULL LIMIT 1",
                     context: "checking whether column \(column) of \(label) holds values", table: label)
                 return !rows.rows.isEmpty
+            },
+            partitionHoldsRows: { (schema: String, name: String) throws(FerryError) -> Bool in
+                let partition = PostgresSQL.quoteIdent(schema) + "." + PostgresSQL.quoteIdent(name)
+                let rows = try conn.exec(
+                    "SELECT 1 FROM \(partition) LIMIT 1",
+                    context: "checking whether partition \(schema).\(name) of \(label) holds rows", table: label)
+                return !rows.rows.isEmpty
             })
+    }
+
+    /// Of `names`, the extensions the target has installed (with their schema) and those its server could install.
+    private func targetExtensions(
+        _ names: [String]
+    ) throws(FerryError) -> (installed: [String: String], available: Set<String>) {
+        guard !names.isEmpty else { return ([:], []) }
+        var installed: [String: String] = [:]
+        var available: Set<String> = []
+        let list = "{" + names.map { "\"\($0)\"" }.joined(separator: ",") + "}"
+        let rows = try conn.execParams(
+            """
+            SELECT a.name, n.nspname FROM pg_catalog.pg_available_extensions a
+            LEFT JOIN pg_catalog.pg_extension e ON e.extname = a.name
+            LEFT JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+            WHERE a.name = ANY ($1::text[])
+            """, [list], context: "reading the target's extensions for \(label)", table: label
+        ).rows
+        for row in rows {
+            guard row.count == 2, let name = row[0] else { continue }
+            available.insert(name)
+            if let schema = row[1] { installed[name] = schema }
+        }
+        return (installed, available)
     }
 
     func describeNativeWrite(_ definition: NativeTableDefinition, mode: WriteMode, force: Bool) -> [String] {
@@ -74,7 +106,19 @@ extension PostgresTableWriter: NativeTableWriter {
                     table: label)
             }
             for sql in plan.types {
-                try conn.exec(sql, context: "creating the types of \(label)", table: label)
+                guard let remedy = plan.remedies[sql] else {
+                    try conn.exec(sql, context: "creating the types of \(label)", table: label)
+                    continue
+                }
+                do throws(FerryError) {
+                    try conn.exec(sql, context: remedy.context, table: label)
+                } catch {
+                    var wrapped = error
+                    let generic = "; " + PostgresErrors.advice(for: error.code)
+                    if wrapped.message.hasSuffix(generic) { wrapped.message.removeLast(generic.count) }
+                    wrapped.message += "; " + remedy.advice
+                    throw wrapped
+                }
             }
             nativePlan = plan
             for sql in plan.prepare {

@@ -243,9 +243,11 @@ struct PostgresWritePlanner {
     /// the `updating` columns (key columns excepted) from the incoming row instead, and only those.
     static func insertSQL(
         into target: String, columns: String, select: String, from source: String, upsertKey: [String]?,
-        updating: [String]
+        updating: [String], overridingSystemValue: Bool = false
     ) -> String {
-        var insert = "INSERT INTO \(target) (\(columns)) SELECT \(select) FROM \(source)"
+        // An identity column GENERATED ALWAYS takes the copied value only with OVERRIDING SYSTEM VALUE.
+        let overriding = overridingSystemValue ? " OVERRIDING SYSTEM VALUE" : ""
+        var insert = "INSERT INTO \(target) (\(columns))\(overriding) SELECT \(select) FROM \(source)"
         if let key = upsertKey {
             let q = PostgresSQL.quoteIdent
             let updates = updating.filter { !key.contains($0) }.map { "\(q($0)) = EXCLUDED.\(q($0))" }

@@ -86,6 +86,7 @@ import Testing
             }
         }
 
+        @discardableResult
         func sql(_ db: String, _ text: String) throws -> String {
             try cluster.psql(text, database: db).trimmingCharacters(in: .whitespacesAndNewlines)
         }
