@@ -9,25 +9,10 @@ public struct NativeTableDefinition: Sendable, Hashable {
     public var dialect: String
     /// The connector's own encoding of the definition.
     public var payload: [UInt8]
-    /// The tables this one's foreign keys reference, so a run can load them first.
-    public var references: [TableName]
 
-    public init(dialect: String, payload: [UInt8], references: [TableName] = []) {
+    /// A definition only a writer of `dialect` reads; `payload` is that connector's own encoding.
+    public init(dialect: String, payload: [UInt8]) {
         self.dialect = dialect
         self.payload = payload
-        self.references = references
-    }
-}
-
-/// A run of rows in a database's own copy format (PostgreSQL: the bytes of `COPY … TO STDOUT`), moved from a
-/// `NativeTableReader` to a `NativeTableWriter` of the same dialect without being decoded.
-public struct NativeRows: Sendable {
-    public var bytes: [UInt8]
-    /// Whole rows in `bytes`.
-    public var rows: Int
-
-    public init(bytes: [UInt8], rows: Int) {
-        self.bytes = bytes
-        self.rows = rows
     }
 }

@@ -71,7 +71,7 @@ final class DeltaTableReader: TableReader {
         let column = try filterColumn(filter)
         var total: Int64 = 0
         try scan(columns: [column]) { (batch: RecordBatch) throws(FerryError) -> Bool in
-            total += Int64(Self.matches(batch, column: 0, filter: filter, type: column.type).filter { $0 }.count)
+            total += Int64(try matches(batch, column: 0, filter: filter, type: column.type).filter { $0 }.count)
             return true
         }
         return total
@@ -91,7 +91,7 @@ final class DeltaTableReader: TableReader {
         try scan(columns: schema.columns) { (batch: RecordBatch) throws(FerryError) -> Bool in
             var rows = batch
             if let filter, let i = filterIndex {
-                rows = batch.filtered(Self.matches(batch, column: i, filter: filter, type: schema.columns[i].type))
+                rows = batch.filtered(try matches(batch, column: i, filter: filter, type: schema.columns[i].type))
             }
             var start = 0
             while start < rows.rowCount {
@@ -142,14 +142,20 @@ final class DeltaTableReader: TableReader {
         return column
     }
 
-    /// Which rows of `batch`'s column `column` pass `filter` (NULL never does).
-    static func matches(_ batch: RecordBatch, column: Int, filter: RowFilter, type: ColumnType) -> [Bool] {
+    /// Which rows of `batch`'s column `column` pass `filter` (NULL never does); a value the bound cannot be
+    /// compared with is an error, never a row silently left out.
+    func matches(_ batch: RecordBatch, column: Int, filter: RowFilter, type: ColumnType) throws(FerryError) -> [Bool] {
         let vector = batch.vectors[column]
         var keep = [Bool](repeating: false, count: batch.rowCount)
         for row in 0..<batch.rowCount {
-            guard let value = ScalarValue(vector: vector, row: row, type: type),
-                let order = value.compare(to: filter.value)
-            else { continue }
+            guard let value = ScalarValue(vector: vector, row: row, type: type) else { continue }
+            guard let order = value.compare(to: filter.value) else {
+                throw FerryError(
+                    .schema,
+                    "column \(filter.column) of the Delta table \(files.path) is \(type), which the watermark "
+                        + "\(filter.value) cannot be compared with; check incremental_column and incremental_type",
+                    table: label)
+            }
             keep[row] = filter.comparison == .greaterThan ? order > 0 : order >= 0
         }
         return keep

@@ -108,39 +108,6 @@ public struct Engine: Sendable {
         return order
     }
 
-    /// Once every table has committed: the destination adds back the constraints between tables that the loads
-    /// set aside (foreign keys). One it cannot add (the data violates it) fails the table it belongs to.
-    func restoreConstraints(tables: [TableSpec], outcomes: inout [TableOutcome]) async {
-        guard let destination = destination as? any ConstraintRestoringDestination else { return }
-        let result = await BlockingThread.run(name: "ferry-constraints") {
-            () -> Swift.Result<[FerryError], FerryError> in
-            do throws(FerryError) {
-                return .success(try destination.restoreConstraints())
-            } catch {
-                return .failure(error)
-            }
-        }
-        let failures: [FerryError]
-        switch result {
-        case .success(let list): failures = list
-        case .failure(let error): failures = [error]
-        }
-        for failure in failures {
-            logger.error("constraint not restored", metadata: ["error": "\(failure)"])
-            let owner = tables.firstIndex { spec in
-                failure.table.map { spec.targetName.description == $0 || "\(spec.targetName)" == $0 } ?? false
-            }
-            let index = owner.flatMap { i in outcomes.firstIndex { $0.table == tables[i].name.description } }
-            if let index {
-                outcomes[index].status = .failed
-                outcomes[index].error = failure
-            } else if let first = outcomes.indices.first {
-                outcomes[first].status = .failed
-                outcomes[first].error = failure
-            }
-        }
-    }
-
     /// Runs one table with retries, records it, and reports it.
     public func runTable(_ spec: TableSpec, runId: String) async -> TableOutcome {
         let engine = self

@@ -72,6 +72,8 @@ struct TableRunner {
     /// The native copy, when both sides offer one of the same dialect and the table asks for nothing only the
     /// typed path does (CDC's change stream, soft deletes, metadata columns) and `schema_sync` is on.
     private func nativeCopy(_ reader: any TableReader, _ writer: any TableWriter) throws(FerryError) -> NativeCopy? {
+        // A `primary_key` the source does not declare needs a unique index the source's definition does not have.
+        if let key = spec.primaryKey, key != reader.schema.primaryKey { return nil }
         guard spec.schemaSync, spec.syncMode != .cdc, spec.deletes == .hard, !spec.metadataColumns,
             let nativeReader = reader as? any NativeTableReader, let nativeWriter = writer as? any NativeTableWriter
         else { return nil }

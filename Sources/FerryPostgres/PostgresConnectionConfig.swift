@@ -47,7 +47,9 @@ public struct PostgresConnectionConfig: Sendable, Hashable {
 
     /// Session settings every Ferry connection pins, so that text renderings (`max(col)::text`, unmapped types read
     /// as text) are the same whatever the server or role defaults are.
-    static let pinnedSettings = "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3"
+    static let pinnedSettings =
+        "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3 "
+        + "-c standard_conforming_strings=on"
 
     /// The libpq connection string. Contains the password: pass it to libpq only, never log it.
     public func conninfo() -> String {

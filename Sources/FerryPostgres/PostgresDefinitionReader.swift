@@ -1,13 +1,6 @@
 import FerryCore
 import Foundation
 
-extension PostgresSQL {
-    /// `it's` -> `'it''s'` (standard_conforming_strings is on in every supported server).
-    static func literal(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
-    }
-}
-
 /// Reads a `PostgresTableDefinition` from `pg_catalog`, inside whatever transaction the connection has open.
 ///
 /// The catalog's own deparsers (`format_type`, `pg_get_expr`, `pg_get_constraintdef`, `pg_get_indexdef`,
@@ -16,6 +9,10 @@ extension PostgresSQL {
 struct PostgresDefinitionReader {
     let conn: PGConnection
     let label: String
+
+    /// Marks the error of a definition with a type Ferry cannot recreate (a base type outside any extension): the
+    /// table then takes the portable path.
+    static let unrecreatable = "ferry-unrecreatable"
 
     /// First OID of user-created objects (`FirstNormalObjectId`): below it, OIDs are the same in every database.
     static let firstUserOID: UInt32 = 16384
@@ -316,12 +313,19 @@ struct PostgresDefinitionReader {
                 try collectType(sub, into: &types, extensions: &extensions, seen: &seen)
             }
             definitionKind = .range(subtype: subtype, subtypeDiff: row[2], multirange: row[3])
+        case "m":
+            // A multirange comes with its range.
+            let range = try rows("SELECT rngtypid FROM pg_catalog.pg_range WHERE rngmultitypid = $1", [o])
+            if let r = range.first?.first ?? nil, let rangeOID = UInt32(r) {
+                try collectType(rangeOID, into: &types, extensions: &extensions, seen: &seen)
+            }
+            return
         default:
             throw FerryError(
                 .schema,
                 "column type \(schema).\(name) of \(label) is a base type defined outside an extension, which Ferry "
-                    + "cannot recreate; create it in the target first or package it as an extension",
-                table: label)
+                    + "cannot recreate; the table is copied with Ferry's portable types instead",
+                table: label, sqlState: Self.unrecreatable)
         }
         types.append(PostgresTypeDefinition(schema: schema, name: name, kind: definitionKind, comment: r[8]))
     }

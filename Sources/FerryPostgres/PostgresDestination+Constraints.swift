@@ -67,8 +67,9 @@ extension PostgresDestination: ConstraintRestoringDestination {
             if left == "0" {
                 try conn.exec(
                     "BEGIN; LOCK TABLE \(pending); "
-                        + "DO $ferry$ BEGIN IF NOT EXISTS (SELECT 1 FROM \(pending)) THEN "
-                        + "EXECUTE 'DROP TABLE \(pending.replacingOccurrences(of: "'", with: "''"))'; END IF; END $ferry$; "
+                        + PostgresSQL.doBlock(
+                            "BEGIN IF NOT EXISTS (SELECT 1 FROM \(pending)) THEN "
+                                + "EXECUTE \(PostgresSQL.literal("DROP TABLE \(pending)")); END IF; END") + "; "
                         + "COMMIT",
                     context: context)
             }

@@ -57,12 +57,9 @@ struct PostgresSchemaSync {
         // Columns.
         for c in source.columns {
             guard let have = target.columns.first(where: { $0.name == c.name }) else {
-                var column = ddl.column(c)
-                if c.identity != nil {
-                    // The identity sequence is the source's name; a new identity column gets the server's default.
-                    column = q(c.name) + " " + c.type + (c.notNull ? " NOT NULL" : "")
-                }
-                plan.statements.append("ALTER TABLE \(table) ADD COLUMN \(column)")
+                // With its identity (the source's sequence name and options) or serial default: the planner
+                // creates serial sequences first.
+                plan.statements.append("ALTER TABLE \(table) ADD COLUMN \(ddl.column(c))")
                 if let comment = c.comment {
                     plan.statements.append("COMMENT ON COLUMN \(table).\(q(c.name)) IS \(PostgresSQL.literal(comment))")
                 }

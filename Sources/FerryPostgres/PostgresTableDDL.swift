@@ -71,7 +71,9 @@ struct PostgresTableDDL {
     /// partitioned.
     func createTable() -> String {
         var parts = definition.columns.map(column)
-        for c in definition.constraints where c.kind == "c" {
+        // A NOT VALID check is added after the load (inline it would be checked, and the source's old rows may
+        // not pass it).
+        for c in definition.constraints where c.kind == "c" && !c.definition.hasSuffix(" NOT VALID") {
             parts.append("CONSTRAINT \(q(c.name)) \(c.definition)")
         }
         var sql = "CREATE TABLE \(qualified) (" + parts.joined(separator: ", ") + ")"
@@ -102,6 +104,9 @@ struct PostgresTableDDL {
         var out: [String] = []
         for c in definition.constraints where ["p", "u", "x"].contains(c.kind) {
             out.append("ALTER TABLE \(qualified) ADD CONSTRAINT \(q(named(c.name))) \(c.definition)")
+        }
+        for c in definition.constraints where c.kind == "c" && c.definition.hasSuffix(" NOT VALID") {
+            out.append("ALTER TABLE \(qualified) ADD CONSTRAINT \(q(c.name)) \(c.definition)")
         }
         for index in definition.indexes {
             out.append(try createIndex(index))

@@ -117,11 +117,7 @@ struct PostgresTableDefinition: Codable, Hashable, Sendable {
         } catch {
             throw FerryError(.integrity, "could not encode the definition of \(label): \(error)", table: label)
         }
-        let references = foreignKeys.compactMap { fk -> TableName? in
-            guard let s = fk.referencedSchema, let t = fk.referencedTable, s != schema || t != name else { return nil }
-            return TableName(schema: s, name: t)
-        }
-        return NativeTableDefinition(dialect: Self.dialect, payload: Array(payload), references: references)
+        return NativeTableDefinition(dialect: Self.dialect, payload: Array(payload))
     }
 
     init(native: NativeTableDefinition, table: String) throws(FerryError) {

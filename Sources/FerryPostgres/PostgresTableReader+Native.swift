@@ -5,7 +5,12 @@ import FerryCore
 extension PostgresTableReader: NativeTableReader {
     func nativeDefinition() throws(FerryError) -> NativeTableDefinition? {
         if definition == nil {
-            definition = try PostgresDefinitionReader.read(conn, schema: info.schemaName, name: info.name)
+            do throws(FerryError) {
+                definition = try PostgresDefinitionReader.read(conn, schema: info.schemaName, name: info.name)
+            } catch {
+                if error.sqlState == PostgresDefinitionReader.unrecreatable { return nil }
+                throw error
+            }
         }
         return try definition?.native()
     }
