@@ -44,7 +44,12 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print each table's plan (mode, queries, expected rows) and change nothing.")
     var dryRun = false
 
-    @Flag(name: .long, help: "Replace non-empty targets without asking.")
+    @Flag(
+        name: .long,
+        help: """
+            Replace non-empty targets without asking; PostgreSQL -> PostgreSQL, also apply schema changes that may \
+            lose data (a narrowed type, a dropped column holding values; --dry-run lists them).
+            """)
     var force = false
 
     @Option(

@@ -89,6 +89,7 @@ struct PostgresSchemaSync {
             if have.notNull != c.notNull, c.identity == nil, have.identity == nil {
                 plan.statements.append("\(alter) \(c.notNull ? "SET" : "DROP") NOT NULL")
             }
+            plan.statements += identityChanges(c, have, alter: alter)
             if have.comment != c.comment {
                 plan.statements.append(
                     "COMMENT ON COLUMN \(table).\(q(c.name)) IS " + (c.comment.map(PostgresSQL.literal) ?? "NULL"))
@@ -122,6 +123,34 @@ struct PostgresSchemaSync {
                 ? ["ALTER TABLE \(table) REPLICA IDENTITY DEFAULT"] : ddl.replicaIdentity()
         }
         return plan
+    }
+
+    /// A column that became (or stopped being) an identity column, or changed ALWAYS / BY DEFAULT; a new identity
+    /// takes the source's sequence name and options, so the sequence's position can follow the source's.
+    private func identityChanges(
+        _ c: PostgresTableDefinition.Column, _ have: PostgresTableDefinition.Column, alter: String
+    ) -> [String] {
+        switch (have.identity, c.identity) {
+        case (nil, let wanted?):
+            var out: [String] = []
+            if !have.notNull { out.append("\(alter) SET NOT NULL") }
+            if have.defaultExpression != nil { out.append("\(alter) DROP DEFAULT") }
+            let kind = wanted == "a" ? "ALWAYS" : "BY DEFAULT"
+            if let s = source.sequences.first(where: { $0.identity && $0.column == c.name }) {
+                out.append(
+                    "\(alter) ADD GENERATED \(kind) AS IDENTITY (SEQUENCE NAME \(s.qualified) "
+                        + PostgresTableDDL.sequenceOptions(s) + ")")
+            } else {
+                out.append("\(alter) ADD GENERATED \(kind) AS IDENTITY")
+            }
+            return out
+        case (.some, nil):
+            return ["\(alter) DROP IDENTITY IF EXISTS"]
+        case (let had?, let wanted?) where had != wanted:
+            return ["\(alter) SET GENERATED \(wanted == "a" ? "ALWAYS" : "BY DEFAULT")"]
+        default:
+            return []
+        }
     }
 
     /// Two index definitions are the same once aimed at the same table (the target's may live elsewhere).

@@ -111,4 +111,33 @@ import Testing
         Self.succeeded(fixed)
         #expect(try env.dump(env.dst) == env.dump(env.src))
     }
+
+    /// A target an earlier Ferry made with the portable mapping (no identity, text for an enum) is refused naming the
+    /// column, and `--force` brings it to the source's schema, identity and sequence position included.
+    @Test func aTargetMadeByThePortableMappingIsRefusedThenConvertedWithForce() async throws {
+        let env = try Env(
+            """
+            CREATE TYPE mood AS ENUM ('sad', 'ok');
+            CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, feeling mood, body text);
+            INSERT INTO notes (feeling, body) SELECT 'ok', 'n' || i FROM generate_series(1, 30) i;
+            """)
+        try env.cluster.psql(
+            "CREATE TABLE notes (id bigint NOT NULL PRIMARY KEY, feeling text, body text)", database: env.dst)
+        var spec = TableSpec(name: TableName(parsing: "public.notes"), strategy: .simpleCopy)
+        let refused = await env.run([spec])
+        #expect(refused[0].status == .failed)
+        #expect(
+            refused[0].error?.message.contains("column feeling of public.notes changes from text to public.mood")
+                == true)
+        let engine = Engine(
+            source: PostgresSource(config: env.config(env.src)),
+            destination: PostgresDestination(config: env.config(env.dst)), recorder: nil, workers: 1,
+            retry: RetryPolicy(maxRetries: 0, baseDelay: 0.01), force: true, forceSchemaChanges: true)
+        Self.succeeded(await engine.run(tables: [spec], runId: "force"))
+        #expect(try env.dump(env.dst) == env.dump(env.src))
+        spec.syncMode = .fullReplace
+        Self.succeeded(await env.run([spec]))
+        let next = "SELECT nextval('notes_id_seq')"
+        #expect(try env.cluster.psql(next, database: env.dst) == env.cluster.psql(next, database: env.src))
+    }
 }
