@@ -16,7 +16,7 @@ import Testing
         var config: String { dir.file("ferry.yaml") }
 
         init(tables: [String], strategy: String, sourceSQL: String) throws {
-            cluster = try PostgresCluster.shared()
+            cluster = try PostgresCluster.bulk()
             src = try cluster.createDatabase()
             dst = try cluster.createDatabase()
             try cluster.psql(sourceSQL, database: src)

@@ -146,7 +146,7 @@ import Testing
     /// `ferry init` on the rich schema, written for a PostgreSQL target, then `ferry run` on its output: the copy
     /// keeps the source's schema (pg_dump of both the same).
     @Test func initOnARichSchemaWritesAConfigThatRunsIntoPostgres() throws {
-        let cluster = try PostgresCluster.shared()
+        let cluster = try PostgresCluster.bulk()
         let src = try cluster.createDatabase()
         let dst = try cluster.createDatabase()
         try cluster.psql(RichSchema.ddl, database: src)

@@ -14,7 +14,7 @@ import Testing
         let dst: String
 
         init(_ ddl: String) throws {
-            cluster = try PostgresCluster.shared()
+            cluster = try PostgresCluster.bulk()
             src = try cluster.createDatabase()
             dst = try cluster.createDatabase()
             try cluster.psql(ddl, database: src)

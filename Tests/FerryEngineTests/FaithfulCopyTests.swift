@@ -18,7 +18,7 @@ import Testing
         let dst: String
 
         init() throws {
-            cluster = try PostgresCluster.shared()
+            cluster = try PostgresCluster.bulk()
             src = try cluster.createDatabase()
             dst = try cluster.createDatabase()
             try cluster.psql(RichSchema.ddl, database: src)

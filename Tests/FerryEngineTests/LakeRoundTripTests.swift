@@ -32,7 +32,7 @@ import Testing
         """
 
     @Test func postgresToDeltaAndBackKeepsTypesAndValues() async throws {
-        let cluster = try PostgresCluster.shared()
+        let cluster = try PostgresCluster.bulk()
         let src = try cluster.createDatabase()
         let dst = try cluster.createDatabase()
         let dir = TempDirectory("ferry-lake-round-trip")

@@ -29,12 +29,23 @@ public final class PostgresCluster: @unchecked Sendable {
     private var databaseCounter = 0
 
     private static let instance = Result { try PostgresCluster.start(walLevel: "logical", shared: true) }
-    nonisolated(unsafe) private static var running: PostgresCluster?
+    private static let bulkInstance = Result { try PostgresCluster.start(walLevel: "replica", shared: true) }
+    /// The shared clusters started so far, stopped at exit (set at startup, under `instance`'s and
+    /// `bulkInstance`'s one-time initialisation).
+    nonisolated(unsafe) private static var running: [PostgresCluster] = []
+    private static let runningLock = NSLock()
 
     /// The process-wide cluster, started on first call (thread-safe; later calls return the same cluster or the
     /// same startup error).
     public static func shared() throws -> PostgresCluster {
         try instance.get()
+    }
+
+    /// A second process-wide cluster (`wal_level=replica`) for tests that move a lot of rows and need no change
+    /// stream: their WAL then never reaches the shared cluster's replication slots, which decode every database's
+    /// WAL, so the change-stream tests' waits do not depend on how much the bulk tests wrote.
+    public static func bulk() throws -> PostgresCluster {
+        try bulkInstance.get()
     }
 
     /// A cluster of its own with `wal_level` set to `walLevel`, for the few tests that need a server set up unlike
@@ -135,8 +146,15 @@ public final class PostgresCluster: @unchecked Sendable {
             if started.status == 0 {
                 let cluster = PostgresCluster(binDir: binDir, root: root, port: port, runAs: runAs)
                 if shared {
-                    running = cluster
-                    atexit { PostgresCluster.running?.stop() }
+                    let first = runningLock.withLock {
+                        running.append(cluster)
+                        return running.count == 1
+                    }
+                    if first {
+                        atexit {
+                            PostgresCluster.runningLock.withLock { PostgresCluster.running }.forEach { $0.stop() }
+                        }
+                    }
                 }
                 _ = try cluster.psql("SELECT 1", database: "postgres")
                 return cluster
