@@ -207,12 +207,11 @@ extension TableRunner {
     fileprivate func pumpNative(plan: TablePlan, native: NativeCopy) throws(FerryError) -> (Int64, Int64) {
         let queue = BoundedQueue<NativeRows>(capacity: 4)
         let spec = self.spec
-        let box = ReaderBox(native.reader)
+        let box = NativeReaderBox(native.reader)
         let counted = CountBox()
         let readerThread = BlockingThread.start(name: "ferry-read-\(label)") {
             do throws(FerryError) {
-                guard let reader = box.reader as? any NativeTableReader else { return queue.finish() }
-                counted.rows = try reader.readNative(
+                counted.rows = try box.reader.readNative(
                     filter: plan.filter, limit: spec.rowLimit, chunkBytes: Self.nativeChunkBytes
                 ) { (rows: NativeRows) throws(FerryError) in
                     try queue.put(rows)
@@ -250,4 +249,10 @@ private final class CountBox: @unchecked Sendable {
 private final class ReaderBox: @unchecked Sendable {
     let reader: any TableReader
     init(_ reader: any TableReader) { self.reader = reader }
+}
+
+/// The same, for a native copy's reader.
+private final class NativeReaderBox: @unchecked Sendable {
+    let reader: any NativeTableReader
+    init(_ reader: any NativeTableReader) { self.reader = reader }
 }
