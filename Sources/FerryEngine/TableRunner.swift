@@ -93,16 +93,18 @@ struct TableRunner {
         }
         let filter = try c.planner.write(load, schema: c.schema, watermark: watermark).filter
         let force = forceSchemaChanges
-        if let native = c.native {
-            return try c.planner.plan(
-                load, schema: c.schema, watermark: watermark, sourceRows: try reader.count(filter: filter),
-                targetRows: c.targetRows, describeRead: { native.reader.describeNativeRead(filter: $0, limit: $1) },
-                describeWrite: { native.writer.describeNativeWrite(native.definition, mode: $1, force: force) })
-        }
+        let native = c.native
         return try c.planner.plan(
             load, schema: c.schema, watermark: watermark, sourceRows: try reader.count(filter: filter),
-            targetRows: c.targetRows, describeRead: { reader.describeRead(filter: $0, limit: $1) },
-            describeWrite: { writer.describeWrite(schema: $0, mode: $1) })
+            targetRows: c.targetRows,
+            describeRead: { filter, limit in
+                if let native { return native.reader.describeNativeRead(filter: filter, limit: limit) }
+                return reader.describeRead(filter: filter, limit: limit)
+            },
+            describeWrite: { schema, mode in
+                if let native { return native.writer.describeNativeWrite(native.definition, mode: mode, force: force) }
+                return writer.describeWrite(schema: schema, mode: mode)
+            })
     }
 
     private func execute(

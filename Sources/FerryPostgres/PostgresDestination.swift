@@ -227,17 +227,23 @@ final class PostgresTableWriter: TableWriter {
             let label = self.label
             try conn.putCopyData(encoder.buffer, context: "loading \(label)", table: label)
             self.encoder = nil
-            copying = false
-            rowsWritten = try conn.endCopyIn(context: "loading \(label)", table: label)
-            for sql in plan.finish {
-                try conn.exec(sql, context: "committing \(label)", table: label)
-            }
+            rowsWritten = try finishCopy(then: plan.finish)
         } catch {
             abort()
             throw error
         }
         self.plan = nil
         return rowsWritten
+    }
+
+    /// Ends the COPY successfully and runs `finish` (index builds, swap, COMMIT); returns the rows the server stored.
+    func finishCopy(then finish: [String]) throws(FerryError) -> Int64 {
+        copying = false
+        let written = try conn.endCopyIn(context: "loading \(label)", table: label)
+        for sql in finish {
+            try conn.exec(sql, context: "committing \(label)", table: label)
+        }
+        return written
     }
 
     /// Ends the COPY with an error, rolls back, and drops the staging table: the target is as it was.

@@ -108,7 +108,7 @@ final class PostgresTableReader: TableReader {
 
     func describeRead(filter: RowFilter?, limit: Int?) -> String {
         let sql = try? selectSQL(filter: filter, limit: limit) { (text: String) throws(FerryError) -> String in
-            "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+            PostgresSQL.literal(text)
         }
         return sql ?? "COPY (SELECT \(selectList) FROM \(info.qualified)) TO STDOUT (FORMAT binary)"
     }

@@ -148,11 +148,7 @@ extension PostgresTableWriter: NativeTableWriter {
         }
         let written: Int64
         do throws(FerryError) {
-            copying = false
-            written = try conn.endCopyIn(context: "loading \(label)", table: label)
-            for sql in plan.finish {
-                try conn.exec(sql, context: "committing \(label)", table: label)
-            }
+            written = try finishCopy(then: plan.finish)
         } catch {
             abort()
             throw error
